@@ -1,0 +1,35 @@
+"""Push rendered fragments to the phones in a room, after the change is committed.
+
+Channels: `<CODE>:<role>` per role (controls differ per role) and `p:<id>` per participant.
+"""
+from webapp.extensions import socketio
+from webapp.regions import Viewer, render_regions
+from webapp.roles import ROLES
+
+
+def role_channel(code: str, role: str) -> str:
+    return f"{code}:{role}"
+
+
+def person_channel(participant_id: int) -> str:
+    return f"p:{participant_id}"
+
+
+def broadcast(room, names, skip_sid: str | None = None) -> None:
+    """Send the changed regions to every role; every version raise is followed by one of these."""
+    for role in ROLES:
+        payload = {"version": room.version, "fragments": render_regions(room, Viewer(role), names)}
+        socketio.emit("update", payload, to=role_channel(room.code, role), skip_sid=skip_sid)
+
+
+def send_full(room, viewer: Viewer, sid: str) -> None:
+    """A full re-render for one phone that is behind (after a reconnect or a missed update)."""
+    payload = {"version": room.version, "fragments": render_regions(room, viewer), "full": True}
+    socketio.emit("update", payload, to=sid)
+
+
+def evict(participant_id: int, sids: list[str], message: str) -> None:
+    """Tell a removed participant's phones, then close their connections (on whichever worker)."""
+    socketio.emit("removed", {"message": message}, to=person_channel(participant_id))
+    for sid in sids:
+        socketio.server.disconnect(sid)

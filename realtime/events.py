@@ -1,0 +1,40 @@
+"""Socket.IO handlers: a phone joins its room's channels, and its presence is kept live."""
+from flask import request
+from flask_socketio import emit, join_room
+
+from realtime.broadcast import broadcast, person_channel, role_channel, send_full
+from webapp import rooms
+from webapp.extensions import socketio
+from webapp.identity import current_participant
+from webapp.regions import Viewer
+
+PRESENCE = ["deelnemers"]
+
+
+@socketio.on("join")
+def on_join(data):
+    """{code, version}: bind this connection to the cookie's participant and catch up if behind."""
+    data = data if isinstance(data, dict) else {}
+    try:
+        room = rooms.find_room(str(data.get("code", ""))[:32])
+    except rooms.RoomError as error:
+        emit("denied", {"message": error.message})
+        return
+    me = current_participant(room)
+    if me is None:
+        emit("denied", {"message": "Je doet niet mee aan dit gesprek."})
+        return
+    for channel in (room.code, role_channel(room.code, me.role), person_channel(me.id)):
+        join_room(channel)
+    if rooms.connect(room, me, request.sid):
+        broadcast(room, PRESENCE, skip_sid=request.sid)
+    version = data.get("version")
+    if not isinstance(version, int) or version < room.version:
+        send_full(room, Viewer(me.role, me.id), request.sid)
+
+
+@socketio.on("disconnect")
+def on_disconnect(reason=None):
+    room = rooms.disconnect(request.sid)
+    if room is not None:
+        broadcast(room, PRESENCE)

@@ -1,0 +1,86 @@
+// Stagegesprek: keeps the room page live. The server renders every region; this file applies the
+// pushed fragments in version order, shows the connection state and catches up after a reconnect.
+(function () {
+  "use strict";
+
+  // Whether an `update` may be applied to a page at version `current`: updates apply in order,
+  // a full re-render only when it is newer; a gap means we missed one, so we ask for a full re-render.
+  function verdict(current, message) {
+    if (message.full) return message.version > current ? "apply" : "ignore";
+    if (message.version === current + 1) return "apply";
+    return message.version <= current ? "ignore" : "resync";
+  }
+  window.Stagegesprek = { verdict: verdict };
+
+  const room = document.getElementById("room");
+  if (!room || typeof io === "undefined") return;
+
+  const code = room.dataset.code;
+  let version = Number(room.dataset.version);
+  const banner = document.getElementById("verbinding");
+
+  function applyFragments(fragments) {
+    const text = Object.entries(fragments)
+      .map(([id, html]) => '<hx-partial hx-target="#' + CSS.escape(id) + '" hx-swap="outerMorph">' + html + "</hx-partial>")
+      .join("");
+    return htmx.swap({ text: text, target: room });
+  }
+
+  function setVersion(next) {
+    version = next;
+    room.dataset.version = String(next);
+  }
+
+  // While offline every control is disabled, so nobody acts on a screen that may be out of date.
+  function setConnected(connected) {
+    room.dataset.connected = connected ? "true" : "false";
+    banner.hidden = connected;
+    room.querySelectorAll("button, input, select, textarea").forEach(function (control) {
+      if (connected && control.dataset.offlineDisabled) {
+        control.disabled = false;
+        delete control.dataset.offlineDisabled;
+      } else if (!connected && !control.disabled) {
+        control.disabled = true;
+        control.dataset.offlineDisabled = "true";
+      }
+    });
+  }
+
+  // Long-polling first, then upgrade: school and hospital networks often block websockets.
+  const socket = io({ transports: ["polling", "websocket"] });
+
+  function join() {
+    socket.emit("join", { code: code, version: version });
+  }
+
+  socket.on("connect", function () {
+    setConnected(true);
+    join();
+  });
+  socket.on("disconnect", function () {
+    setConnected(false);
+  });
+  socket.on("update", function (message) {
+    const decision = verdict(version, message);
+    if (decision === "apply") {
+      setVersion(message.version);
+      applyFragments(message.fragments);
+    } else if (decision === "resync") {
+      join();
+    }
+  });
+  socket.on("removed", function () {
+    window.location.reload();
+  });
+  socket.on("denied", function () {
+    socket.disconnect();
+    window.location.reload();
+  });
+
+  // The acting phone also gets its own answer over HTTP; one that arrives after a newer push is dropped.
+  document.body.addEventListener("htmx:before:swap", function (event) {
+    const response = event.detail.ctx.response;
+    const header = response && response.headers.get("X-Room-Version");
+    if (header && Number(header) < version) event.preventDefault();
+  });
+})();

@@ -1,0 +1,52 @@
+"""Stagegesprek: the app factory."""
+import os
+
+from flask import Flask
+
+from webapp.config import Config
+from webapp.extensions import csrf, db, limiter, mail, migrate, socketio
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=os.path.join(root, "templates"),
+        static_folder=os.path.join(root, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(Config(app.instance_path).as_dict())
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(root, "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    mail.init_app(app)
+    _init_socketio(app)
+
+    from webapp import codes, database, errors, main, room_views
+    from webapp.roles import LABELS
+    database.init_app(app)
+    errors.init_app(app)
+    app.add_template_filter(codes.display, "display_code")
+    app.add_template_filter(lambda role: LABELS.get(role, role), "role_label")
+    app.register_blueprint(main.bp)
+    app.register_blueprint(room_views.bp)
+
+    import realtime.events  # noqa: F401  (registers the Socket.IO handlers)
+    return app
+
+
+def _init_socketio(app: Flask) -> None:
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["REDIS_URL"],
+        ping_interval=app.config["SOCKETIO_PING_INTERVAL"],
+        ping_timeout=app.config["SOCKETIO_PING_TIMEOUT"],
+        # The session cookie is Flask's; Socket.IO handlers read it, they never write it.
+        manage_session=False,
+    )

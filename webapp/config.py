@@ -1,0 +1,79 @@
+"""Settings, read from environment variables of the same name (see README)."""
+import os
+import secrets
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+class Config:
+    """Defaults give the embedded mode: SQLite in instance/, mail as files, one process."""
+
+    def __init__(self, instance_path: str):
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or _dev_secret(instance_path)
+        self.SQLALCHEMY_DATABASE_URI = _database_url(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{os.path.join(instance_path, 'stagegesprek.db')}"
+        )
+        self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE") or None
+        self.HOST = os.environ.get("HOST", "127.0.0.1")
+        self.PORT = _int("PORT", 5000)
+        self.CONTENT_DIR = os.environ.get("CONTENT_DIR") or os.path.join(
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "content"
+        )
+        # How long a conversation and its personal data are kept; the school decides.
+        self.RETENTION_DAYS = _int("RETENTION_DAYS", 30)
+        # Joining with a wrong code: few enough tries that guessing a live code never pays off.
+        self.JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT", "20 per minute")
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_HEADERS_ENABLED = True
+        # Socket.IO heartbeat: a phone that silently loses its network is shown offline within
+        # ping_interval + ping_timeout seconds.
+        self.SOCKETIO_PING_INTERVAL = _int("SOCKETIO_PING_INTERVAL", 10)
+        self.SOCKETIO_PING_TIMEOUT = _int("SOCKETIO_PING_TIMEOUT", 10)
+        self.MAX_CONTENT_LENGTH = 64 * 1024
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+        self.PERMANENT_SESSION_LIFETIME = self.RETENTION_DAYS * 24 * 3600
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: phones sleep for hours
+        self.MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
+        self.MAIL_FILE_PATH = os.environ.get("MAIL_FILE_PATH") or os.path.join(instance_path, "outbox")
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+        self.MAIL_PORT = _int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+        self.MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+        self.MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Stagegesprek <noreply@localhost>")
+
+    def as_dict(self) -> dict:
+        return {key: value for key, value in vars(self).items() if key.isupper()}
+
+
+def _database_url(url: str) -> str:
+    # Hosting panels hand out postgres:// URLs; SQLAlchemy wants an explicit driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _dev_secret(instance_path: str) -> str:
+    """A stable secret for the embedded mode, kept in instance/ so cookies survive a restart."""
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        os.makedirs(instance_path, exist_ok=True)
+        with open(path, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    with open(path) as handle:
+        return handle.read().strip()

@@ -1,0 +1,35 @@
+"""Database set-up that the ORM does not do by itself, and the maintenance commands."""
+import click
+from flask import Flask
+from sqlalchemy import event
+
+from webapp.extensions import db
+
+
+def init_app(app: Flask) -> None:
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _tune_sqlite)
+    app.cli.add_command(purge_command)
+
+
+def _tune_sqlite(dbapi_connection, _record) -> None:
+    # WAL with synchronous=NORMAL makes a commit ~50x cheaper; under eventlet a SQLite call
+    # blocks every connection of the process while it runs.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+@click.command("purge")
+def purge_command() -> None:
+    """Delete conversations past their retention date, with all their personal data."""
+    from webapp.rooms import purge_expired
+
+    count = purge_expired()
+    click.echo(f"{count} verlopen gesprek(ken) verwijderd.")
+
+

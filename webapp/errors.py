@@ -1,0 +1,54 @@
+"""Every error answers in Dutch with a 4xx (or 5xx), shaped for who asked: a page, an htmx fragment or JSON."""
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+
+from webapp.roles import Forbidden
+from webapp.rooms import RoomError
+
+MESSAGES = {
+    400: "Dit verzoek klopt niet. Probeer het nog eens.",
+    403: "Dit mag je niet doen.",
+    404: "Deze pagina bestaat niet.",
+    405: "Dit kan zo niet. Gebruik de knoppen op de pagina.",
+    409: "Iemand anders was je net voor. Kijk wat er veranderd is.",
+    410: "Dit is er niet meer.",
+    413: "Wat je stuurt is te groot.",
+    429: "Te veel pogingen. Wacht een minuut en probeer het dan opnieuw.",
+    500: "Er ging bij ons iets mis. Probeer het over een paar tellen opnieuw.",
+}
+
+
+def error_response(message: str, status: int):
+    if request.path.endswith(".json") or request.accept_mimetypes.best == "application/json":
+        return jsonify({"error": message, "status": status}), status
+    if request.headers.get("HX-Request"):
+        html = render_template("partials/melding.html", message=message, kind="fout")
+        return Markup('<hx-partial hx-target="#meldingen" hx-swap="innerHTML">{}</hx-partial>').format(
+            Markup(html)), status
+    return render_template("errors/error.html", message=message, status=status), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(RoomError)
+    def room_error(error: RoomError):
+        return error_response(error.message, error.status)
+
+    @app.errorhandler(Forbidden)
+    def forbidden(error: Forbidden):
+        return error_response(error.message, 403)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return error_response("Deze pagina was te lang open. Laad de pagina opnieuw en probeer het nog eens.", 400)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        return error_response(MESSAGES.get(status, MESSAGES[400 if status < 500 else 500]), status)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        app.logger.exception("Unhandled error", exc_info=error)
+        return error_response(MESSAGES[500], 500)

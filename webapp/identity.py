@@ -1,0 +1,31 @@
+"""Which deelnemer this browser is: a token per room in Flask's signed session cookie."""
+from flask import session
+
+from webapp.models import Participant, Room
+from webapp.rooms import RoomError, participant_for_token
+
+MAX_ROOMS_REMEMBERED = 20
+
+
+def remember(room: Room, participant: Participant) -> None:
+    rooms = dict(session.get("rooms", {}))
+    rooms.pop(room.code, None)
+    rooms[room.code] = participant.token
+    # The cookie must stay small; the oldest conversations drop out first.
+    session["rooms"] = dict(list(rooms.items())[-MAX_ROOMS_REMEMBERED:])
+    session.permanent = True
+
+
+def token_for(room: Room) -> str | None:
+    return session.get("rooms", {}).get(room.code)
+
+
+def current_participant(room: Room) -> Participant | None:
+    return participant_for_token(room, token_for(room))
+
+
+def require_participant(room: Room) -> Participant:
+    participant = current_participant(room)
+    if participant is None:
+        raise RoomError("Je doet niet mee aan dit gesprek. Meld je eerst aan met de gesprekscode.", 403)
+    return participant

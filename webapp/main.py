@@ -1,0 +1,34 @@
+"""The start page and the health check."""
+from flask import Blueprint, redirect, render_template, request, url_for
+from sqlalchemy import text
+
+from webapp import codes
+from webapp.extensions import db, limiter
+from webapp.limits import join_guard
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    """Start a new conversation, or join one with a code."""
+    return render_template("index.html")
+
+
+@bp.get("/join")
+@join_guard
+def join_by_code():
+    """The start page's code field: a typed code goes to its room, a malformed one gets a message."""
+    code = codes.normalize(request.args.get("code", ""))
+    if code is None:
+        message = "Een gesprekscode heeft 8 tekens, bijvoorbeeld K7MP-3XQ9. Kijk de code goed na."
+        return render_template("index.html", code_error=message, code=request.args.get("code", "")[:32]), 400
+    return redirect(url_for("room.show", code=code))
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz():
+    """For load balancers: the process answers and its database does too."""
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,4 @@
+"""All database models, imported here so Alembic and create_all() see every table."""
+from webapp.models.room import Connection, Participant, Room, RoomStatus
+
+__all__ = ["Connection", "Participant", "Room", "RoomStatus"]

@@ -1,0 +1,82 @@
+"""The room (gesprek), its participants (deelnemers) and their live socket connections."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class RoomStatus(str, enum.Enum):
+    OPEN = "open"
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+
+class Room(db.Model):
+    __tablename__ = "room"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=RoomStatus.OPEN.value)
+    # Raised by every change, in the same transaction; every broadcast carries it.
+    version: Mapped[int] = mapped_column(default=1)
+    # "filling" until student, stagedocent and praktijkopleider are in, then "locked";
+    # the stagedocent may set it to "unlocked" to let a fourth person in.
+    admission: Mapped[str] = mapped_column(String(16), default="filling")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="room", order_by="Participant.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def active_participants(self) -> list[Participant]:
+        return [p for p in self.participants if p.removed_at is None]
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return (now or utcnow()) >= self.expires_at
+
+
+class Participant(db.Model):
+    __tablename__ = "participant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    role: Mapped[str] = mapped_column(String(20))
+    # A random secret kept in this browser's signed session cookie: it binds the phone to this deelnemer.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    room: Mapped[Room] = relationship(back_populates="participants")
+    connections: Mapped[list[Connection]] = relationship(
+        back_populates="participant", cascade="all, delete-orphan"
+    )
+
+    @property
+    def online(self) -> bool:
+        return bool(self.connections)
+
+
+class Connection(db.Model):
+    """One open Socket.IO connection of a participant; a participant is online while they have one."""
+
+    __tablename__ = "connection"
+    __table_args__ = (UniqueConstraint("sid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    participant: Mapped[Participant] = relationship(back_populates="connections")

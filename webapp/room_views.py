@@ -1,0 +1,108 @@
+"""HTTP views of a room: thin; they identify the deelnemer, call the domain, then broadcast."""
+from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
+
+from realtime.broadcast import broadcast, evict
+from webapp import rooms
+from webapp.extensions import limiter
+from webapp.limits import join_guard
+from webapp.identity import current_participant, remember, require_participant, token_for
+from webapp.invite import qr_svg, room_url
+from webapp.regions import Viewer, as_partials, render_regions
+from webapp.state import room_state
+
+bp = Blueprint("room", __name__)
+
+
+@bp.post("/rooms")
+@limiter.limit("30 per hour")
+def create():
+    """Start a conversation: the creator is its first deelnemer."""
+    try:
+        room, me = rooms.create_room(request.form.get("name"), request.form.get("role"))
+    except rooms.RoomError as error:
+        return render_template("index.html", start_error=error.message, form=request.form), error.status
+    remember(room, me)
+    return redirect(url_for(".show", code=room.code), 303)
+
+
+@bp.get("/r/<code>")
+@join_guard
+def show(code):
+    """The room for its deelnemers; the join form (or why joining is not possible) for anyone else."""
+    room = rooms.find_room(code)
+    if code != room.code:
+        return redirect(url_for(".show", code=room.code))
+    me = current_participant(room)
+    if me is None:
+        return render_join(room)
+    viewer = Viewer(me.role, me.id)
+    return render_template(
+        "room.html", room=room, me=me, viewer=viewer, regions=render_regions(room, viewer),
+        invite_url=room_url(room.code), qr=qr_svg(room_url(room.code)),
+    )
+
+
+def render_join(room, error: str | None = None, status: int = 200):
+    return render_template(
+        "join.html", room=room, error=error, form=request.form,
+        may_join=rooms.may_join(room), removed=rooms.was_removed(room, token_for(room)),
+    ), status
+
+
+@bp.post("/r/<code>/join")
+@join_guard
+def join(code):
+    """Become a deelnemer: the signed cookie binds this browser to the new participant."""
+    room = rooms.find_room(code)
+    if current_participant(room):
+        return redirect(url_for(".show", code=room.code), 303)
+    try:
+        me = rooms.join_room(room, request.form.get("name"), request.form.get("role"))
+    except rooms.RoomError as error:
+        return render_join(room, error.message, error.status)
+    remember(room, me)
+    broadcast(room, ["deelnemers"])
+    return redirect(url_for(".show", code=room.code), 303)
+
+
+@bp.post("/r/<code>/lock")
+def lock(code):
+    """The stagedocent locks the room, or opens it for one more person."""
+    room = rooms.find_room(code)
+    me = require_participant(room)
+    rooms.set_locked(room, me, request.form.get("locked") == "1")
+    return changed(room, me, ["deelnemers"])
+
+
+@bp.post("/r/<code>/participants/<int:participant_id>/remove")
+def remove(code, participant_id):
+    """The stagedocent takes someone out; their phone leaves the room at once."""
+    room = rooms.find_room(code)
+    me = require_participant(room)
+    target, sids = rooms.remove_participant(room, me, participant_id)
+    evict(target.id, sids, f"{target.name} is uit het gesprek gehaald.")
+    return changed(room, me, ["deelnemers"])
+
+
+@bp.get("/r/<code>/state.json")
+def state(code):
+    """The room as JSON, for its deelnemers only."""
+    room = rooms.find_room(code)
+    require_participant(room)
+    response = jsonify(room_state(room))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def changed(room, me, names):
+    """After a committed change: tell every phone, and answer the acting phone itself.
+
+    htmx gets the changed regions (the room version in a header, so a late answer never overwrites
+    a newer push); a phone without JavaScript is sent back to the room page.
+    """
+    broadcast(room, names)
+    if not request.headers.get("HX-Request"):
+        return redirect(url_for(".show", code=room.code), 303)
+    response = make_response(as_partials(render_regions(room, Viewer(me.role, me.id), names)))
+    response.headers["X-Room-Version"] = str(room.version)
+    return response

@@ -1,0 +1,186 @@
+"""The room's lifecycle: create, join, presence, who may come in, removal and expiry.
+
+Every function here that changes a room raises its version in the same transaction and commits;
+the caller broadcasts afterwards.
+"""
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from webapp import codes
+from webapp.extensions import db
+from webapp.models import Connection, Participant, Room, RoomStatus
+from webapp.models.room import utcnow
+from webapp.roles import PRAKTIJKOPLEIDER, ROLES, STAGEDOCENT, STUDENT, require
+
+NAME_MAX = 40
+
+# room.admission: "filling" until the three roles are there, then "locked"; the docent may open it.
+FILLING, LOCKED, UNLOCKED = "filling", "locked", "unlocked"
+
+
+@dataclass(frozen=True)
+class RoomError(Exception):
+    """A request the room cannot honour; carries the Dutch message and the HTTP status."""
+
+    message: str
+    status: int = 400
+
+
+def bump_version(room: Room) -> int:
+    """Raise the room's version atomically; on PostgreSQL this also locks the room row until commit,
+    so concurrent changes to one room are serialized."""
+    new_version = db.session.execute(
+        update(Room).where(Room.id == room.id).values(version=Room.version + 1).returning(Room.version)
+    ).scalar_one()
+    room.version = new_version
+    db.session.expire(room, ["version"])
+    return new_version
+
+
+def clean_name(raw: str | None) -> str:
+    name = " ".join((raw or "").split())
+    if not name:
+        raise RoomError("Vul je voornaam in.", 400)
+    if len(name) > NAME_MAX:
+        raise RoomError(f"Je naam is te lang. Gebruik hoogstens {NAME_MAX} tekens.", 400)
+    return name
+
+
+def check_role(role: str | None) -> str:
+    if role not in ROLES:
+        raise RoomError("Kies je rol: student, stagedocent of praktijkopleider.", 400)
+    return role
+
+
+def create_room(name: str, role: str) -> tuple[Room, Participant]:
+    name, role = clean_name(name), check_role(role)
+    retention = timedelta(days=current_app.config["RETENTION_DAYS"])
+    for _attempt in range(10):
+        now = utcnow()
+        room = Room(code=codes.new_code(), created_at=now, expires_at=now + retention, admission=FILLING)
+        participant = Participant(name=name, role=role, token=secrets.token_urlsafe(32))
+        room.participants.append(participant)
+        db.session.add(room)
+        try:
+            db.session.commit()
+            return room, participant
+        except IntegrityError:  # a code collision: astronomically rare, but never a 500
+            db.session.rollback()
+    raise RoomError("Er ging iets mis bij het maken van een gesprek. Probeer het nog eens.", 503)
+
+
+def find_room(code: str | None) -> Room:
+    """The live room for a code as typed, or a RoomError that says what is wrong."""
+    canonical = codes.normalize(code or "")
+    room = db.session.scalar(select(Room).where(Room.code == canonical)) if canonical else None
+    if room is None:
+        raise RoomError("Deze gesprekscode kennen we niet. Kijk de code goed na.", 404)
+    if room.is_expired():
+        raise RoomError("Dit gesprek is verlopen. Vraag de stagedocent om een nieuwe code.", 410)
+    return room
+
+
+def participant_for_token(room: Room, token: str | None) -> Participant | None:
+    if not token:
+        return None
+    return next((p for p in room.active_participants if secrets.compare_digest(p.token, token)), None)
+
+
+def was_removed(room: Room, token: str | None) -> bool:
+    return bool(token) and any(p.token == token and p.removed_at for p in room.participants)
+
+
+def roles_complete(room: Room) -> bool:
+    present = {p.role for p in room.active_participants}
+    return {STUDENT, STAGEDOCENT, PRAKTIJKOPLEIDER} <= present
+
+
+def may_join(room: Room) -> bool:
+    return room.status != RoomStatus.CLOSED.value and room.admission != LOCKED
+
+
+def join_room(room: Room, name: str, role: str) -> Participant:
+    name, role = clean_name(name), check_role(role)
+    bump_version(room)
+    if room.status == RoomStatus.CLOSED.value:
+        db.session.rollback()
+        raise RoomError("Dit gesprek is al afgerond. Meedoen kan niet meer.", 403)
+    if room.admission == LOCKED:
+        db.session.rollback()
+        raise RoomError("Dit gesprek is vol. Vraag de stagedocent om je erbij te laten.", 403)
+    participant = Participant(name=name, role=role, token=secrets.token_urlsafe(32))
+    room.participants.append(participant)
+    if room.admission == FILLING and roles_complete(room):
+        room.admission = LOCKED
+    db.session.commit()
+    return participant
+
+
+def set_locked(room: Room, actor: Participant, locked: bool) -> None:
+    require(actor.role, "lock_room", "Alleen de stagedocent kan het gesprek op slot zetten of openen.")
+    bump_version(room)
+    room.admission = LOCKED if locked else UNLOCKED
+    db.session.commit()
+
+
+def remove_participant(room: Room, actor: Participant, participant_id: int) -> tuple[Participant, list[str]]:
+    """Take someone out of the room; returns them and the connections their phones still have open."""
+    require(actor.role, "remove_participant", "Alleen de stagedocent kan iemand uit het gesprek halen.")
+    target = next((p for p in room.active_participants if p.id == participant_id), None)
+    if target is None:
+        raise RoomError("Deze deelnemer zit niet (meer) in het gesprek.", 404)
+    if target.id == actor.id:
+        raise RoomError("Je kunt jezelf niet uit het gesprek halen.", 400)
+    bump_version(room)
+    sids = [c.sid for c in target.connections]
+    target.removed_at = utcnow()
+    target.connections.clear()
+    db.session.commit()
+    return target, sids
+
+
+def connect(room: Room, participant: Participant, sid: str) -> bool:
+    """Record a live connection; True when the participant just came online."""
+    if any(c.sid == sid for c in participant.connections):
+        return False  # the same connection asking to catch up again
+    came_online = not participant.connections
+    if came_online:
+        bump_version(room)
+    db.session.add(Connection(sid=sid, participant_id=participant.id))
+    db.session.commit()
+    return came_online
+
+
+def disconnect(sid: str) -> Room | None:
+    """Forget a closed connection; the room whose presence changed, if the participant went offline."""
+    connection = db.session.scalar(select(Connection).where(Connection.sid == sid))
+    if connection is None:
+        return None
+    participant = connection.participant
+    room = participant.room
+    db.session.delete(connection)
+    db.session.flush()
+    db.session.refresh(participant, ["connections"])
+    if participant.connections:
+        db.session.commit()
+        return None
+    bump_version(room)
+    db.session.commit()
+    return room
+
+
+def purge_expired() -> int:
+    """Delete rooms past their retention date; their participants and connections go with them."""
+    expired = db.session.scalars(select(Room.id).where(Room.expires_at <= utcnow())).all()
+    if expired:
+        db.session.execute(delete(Connection).where(
+            Connection.participant_id.in_(select(Participant.id).where(Participant.room_id.in_(expired)))))
+        db.session.execute(delete(Participant).where(Participant.room_id.in_(expired)))
+        db.session.execute(delete(Room).where(Room.id.in_(expired)))
+    db.session.commit()
+    return len(expired)

@@ -1,0 +1,29 @@
+"""Entry point: `python wsgi.py` serves with eventlet; `gunicorn -k eventlet wsgi:app` in production."""
+import eventlet
+
+eventlet.monkey_patch()
+
+import os  # noqa: E402
+
+from webapp import create_app  # noqa: E402
+from webapp.extensions import socketio  # noqa: E402
+
+app = create_app()
+
+# eventlet's defaults break a real deployment: at most 1,024 connections (the rest hang) and a
+# listen backlog of 50 (connections dropped during a stall).
+MAX_CONNECTIONS = int(os.environ.get("MAX_CONNECTIONS", "10000"))
+LISTEN_BACKLOG = int(os.environ.get("LISTEN_BACKLOG", "2048"))
+
+
+def serve() -> None:
+    import eventlet.wsgi
+
+    host, port = app.config["HOST"], app.config["PORT"]
+    listener = eventlet.listen((host, port), backlog=LISTEN_BACKLOG)
+    print(f"Stagegesprek luistert op http://{host}:{port}", flush=True)
+    eventlet.wsgi.server(listener, app, max_size=MAX_CONNECTIONS, log_output=False)
+
+
+if __name__ == "__main__":
+    serve()

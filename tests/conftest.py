@@ -1,0 +1,156 @@
+"""Shared fixtures: the app on a fresh database, its clients, a real server and a real browser."""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from webapp import create_app
+from webapp.extensions import db, limiter
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI") == "true"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip a test that needs a real part that is absent here; in CI that part must be there."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"{reason} (CI must have it)")
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
+        "SOCKETIO_ASYNC_MODE": "threading",
+        "REDIS_URL": None,
+        "MAIL_BACKEND": "locmem",
+        "JOIN_RATE_LIMIT": "1000 per minute",
+    })
+    with app.app_context():
+        db.create_all()
+    limiter.reset()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(r'"X-CSRFToken": "([^"]+)"', html)
+    assert match, "page carries no CSRF token"
+    return match.group(1)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """`python wsgi.py` in its own process, as production runs it (eventlet), on a free port."""
+
+    def __init__(self, tmp_path: Path, extra_env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'live.db'}",
+            "SECRET_KEY": "live-secret",
+            "MAIL_BACKEND": "file",
+            "MAIL_FILE_PATH": str(tmp_path / "outbox"),
+            "SOCKETIO_PING_INTERVAL": "2",
+            "SOCKETIO_PING_TIMEOUT": "2",
+            **(extra_env or {}),
+        }
+        self.log = open(tmp_path / f"server-{self.port}.log", "w")
+        self.process = None
+
+    def start(self) -> "LiveServer":
+        flask = [sys.executable, "-m", "flask", "--app", "webapp", "db", "upgrade"]
+        subprocess.run(flask, cwd=ROOT, env=self.env, check=True, capture_output=True)
+        self.process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=self.env,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not start; see {self.log.name}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    server = LiveServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    need(chromium_path() is not None, "Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A factory for phone-sized browser contexts (360 x 740, touch), each its own person."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 360, "height": 740}, has_touch=True, is_mobile=True,
+                                      locale="nl-NL")
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

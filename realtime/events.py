@@ -4,14 +4,12 @@ from flask_socketio import emit, join_room
 
 from realtime.broadcast import broadcast, person_channel, role_channel, send_full
 from webapp import rooms
-from webapp.extensions import socketio
 from webapp.identity import current_participant
 from webapp.regions import Viewer
 
 PRESENCE = ["deelnemers"]
 
 
-@socketio.on("join")
 def on_join(data):
     """{code, version}: bind this connection to the cookie's participant and catch up if behind."""
     data = data if isinstance(data, dict) else {}
@@ -33,8 +31,13 @@ def on_join(data):
         send_full(room, Viewer(me.role, me.id), request.sid)
 
 
-@socketio.on("disconnect")
 def on_disconnect(reason=None):
     room = rooms.disconnect(request.sid)
     if room is not None:
         broadcast(room, PRESENCE)
+
+
+def register(socketio) -> None:
+    """Bind the handlers to this app's Socket.IO server (each create_app() makes a new one)."""
+    socketio.on_event("join", on_join)
+    socketio.on_event("disconnect", on_disconnect)

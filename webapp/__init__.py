@@ -36,7 +36,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(main.bp)
     app.register_blueprint(room_views.bp)
 
-    import realtime.events  # noqa: F401  (registers the Socket.IO handlers)
+    from realtime import events
+    events.register(socketio)
     return app
 
 

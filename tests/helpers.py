@@ -1,0 +1,39 @@
+"""Small helpers for tests that act as people in a room."""
+import re
+
+from tests.conftest import csrf_from
+
+
+def start_room(client, name="Sanne", role="student") -> str:
+    """Start a conversation with this client; returns the room code."""
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    response = client.post("/rooms", data={"name": name, "role": role, "csrf_token": token})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return response.location.rsplit("/", 1)[-1]
+
+
+def join(client, code, name, role):
+    token = csrf_from(client.get(f"/r/{code}").get_data(as_text=True))
+    return client.post(f"/r/{code}/join", data={"name": name, "role": role, "csrf_token": token})
+
+
+def room_csrf(client, code) -> str:
+    return csrf_from(client.get(f"/r/{code}").get_data(as_text=True))
+
+
+def post_action(client, code, path, data=None, htmx=True):
+    """An action as the room page sends it: htmx with the CSRF header."""
+    headers = {"X-CSRFToken": room_csrf(client, code)}
+    if htmx:
+        headers["HX-Request"] = "true"
+    return client.post(f"/r/{code}{path}", data=data or {}, headers=headers)
+
+
+def state(client, code) -> dict:
+    response = client.get(f"/r/{code}/state.json")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()

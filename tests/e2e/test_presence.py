@@ -1,0 +1,74 @@
+"""Two phones in a real browser: each sees the other come and go, live, without a reload."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+
+def start(page, base_url, name, role):
+    page.goto(base_url + "/")
+    page.fill("#start-name", name)
+    page.get_by_role("radio", name=role.capitalize()).check()
+    page.get_by_role("button", name="Start een gesprek").click()
+    expect(page.locator("#room")).to_have_attribute("data-connected", "true")
+    return page.locator("#room").get_attribute("data-code")
+
+
+def join(page, base_url, code, name, role):
+    page.goto(f"{base_url}/")
+    page.fill("#code", code.lower())
+    page.get_by_role("button", name="Naar het gesprek").click()
+    page.fill("#join-name", name)
+    page.get_by_role("radio", name=role.capitalize()).check()
+    page.get_by_role("button", name="Doe mee").click()
+    expect(page.locator("#room")).to_have_attribute("data-connected", "true")
+
+
+def person(page, name):
+    return page.locator("#deelnemers li", has_text=name)
+
+
+def test_two_phones_see_each_other_come_online_and_go_offline(live_server, phone):
+    docent, student = phone(), phone()
+    code = start(docent, live_server.url, "Marieke", "stagedocent")
+    join(student, live_server.url, code, "Sanne", "student")
+
+    expect(person(docent, "Sanne")).to_have_attribute("data-online", "true")
+    expect(person(student, "Marieke")).to_have_attribute("data-online", "true")
+    expect(person(docent, "Sanne")).to_contain_text("online")
+
+    student.close()
+    expect(person(docent, "Sanne")).to_have_attribute("data-online", "false", timeout=5000)
+    expect(person(docent, "Sanne")).to_contain_text("offline")
+
+
+def test_a_phone_that_loses_its_connection_shows_a_banner_and_catches_up(live_server, phone, browser):
+    docent = phone()
+    code = start(docent, live_server.url, "Marieke", "stagedocent")
+    student = phone()
+    join(student, live_server.url, code, "Sanne", "student")
+    expect(person(docent, "Sanne")).to_have_attribute("data-online", "true")
+
+    docent.context.set_offline(True)
+    expect(docent.locator("#verbinding")).to_be_visible(timeout=10000)
+    expect(docent.locator("#verbinding")).to_have_text(re.compile("Verbinding kwijt"))
+    expect(docent.locator("#room")).to_have_attribute("data-connected", "false")
+    # What changed meanwhile: Sanne went away.
+    student.close()
+    docent.context.set_offline(False)
+    expect(docent.locator("#room")).to_have_attribute("data-connected", "true", timeout=15000)
+    expect(docent.locator("#verbinding")).to_be_hidden()
+    expect(person(docent, "Sanne")).to_have_attribute("data-online", "false", timeout=5000)
+
+
+def test_updates_apply_in_order_and_stale_ones_never_win(live_server, phone):
+    page = phone()
+    start(page, live_server.url, "Sanne", "student")
+    verdicts = page.evaluate("""() => {
+        const v = window.Stagegesprek.verdict;
+        return [v(5, {version: 6}), v(5, {version: 5}), v(5, {version: 3}), v(5, {version: 8}),
+                v(5, {version: 9, full: true}), v(5, {version: 5, full: true}), v(5, {version: 4, full: true})];
+    }""")
+    assert verdicts == ["apply", "ignore", "ignore", "resync", "apply", "ignore", "ignore"]

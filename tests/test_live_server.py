@@ -1,0 +1,157 @@
+"""The real server (`python wsgi.py`, eventlet) with real python-socketio clients, one per phone."""
+import queue
+import re
+import time
+
+import pytest
+import requests
+import socketio
+
+from tests.conftest import csrf_from
+
+
+class Phone:
+    """One person: an HTTP session (their cookie) and a Socket.IO client that joins their room."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.http = requests.Session()
+        self.events: queue.Queue = queue.Queue()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("update", lambda data: self.events.put(("update", data)))
+        self.sio.on("removed", lambda data: self.events.put(("removed", data)))
+        self.sio.on("denied", lambda data: self.events.put(("denied", data)))
+        self.code = None
+
+    def start(self, name, role):
+        token = csrf_from(self.http.get(self.base_url + "/").text)
+        response = self.http.post(self.base_url + "/rooms", data={"name": name, "role": role, "csrf_token": token})
+        self.code = response.url.rsplit("/", 1)[-1]
+        return self.code
+
+    def join(self, code, name, role):
+        self.code = code
+        page = self.http.get(f"{self.base_url}/r/{code}").text
+        return self.http.post(f"{self.base_url}/r/{code}/join",
+                              data={"name": name, "role": role, "csrf_token": csrf_from(page)})
+
+    def state(self):
+        return self.http.get(f"{self.base_url}/r/{self.code}/state.json").json()
+
+    def connect(self):
+        cookie = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
+        self.sio.connect(self.base_url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
+        self.sio.emit("join", {"code": self.code, "version": self.state()["version"]})
+
+    def post(self, path, data=None):
+        page = self.http.get(f"{self.base_url}/r/{self.code}").text
+        return self.http.post(f"{self.base_url}/r/{self.code}{path}", data=data or {},
+                              headers={"X-CSRFToken": csrf_from(page), "HX-Request": "true"})
+
+    def wait_for(self, predicate, timeout=5.0):
+        """The first event that satisfies predicate(name, data), or fail."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                name, data = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if predicate(name, data):
+                return data
+        pytest.fail(f"no matching event within {timeout} s")
+
+    def close(self):
+        if self.sio.connected:
+            self.sio.disconnect()
+
+
+def presence_shows(name):
+    return lambda event, data: event == "update" and name in data["fragments"].get("deelnemers", "")
+
+
+def online_in(html, name):
+    item = re.search(rf'<li data-participant-id="\d+" data-online="(true|false)">\s*<span[^>]*></span>\s*'
+                     rf'<span class="person-name">{name}</span>', html)
+    return item and item.group(1) == "true"
+
+
+@pytest.fixture
+def three_phones(live_server):
+    docent, student, opleider = (Phone(live_server.url) for _ in range(3))
+    code = docent.start("Marieke", "stagedocent")
+    student.join(code, "Sanne", "student")
+    opleider.join(code, "Kees", "praktijkopleider")
+    phones = [docent, student, opleider]
+    for phone in phones:
+        phone.connect()
+    yield phones
+    for phone in phones:
+        phone.close()
+
+
+def test_a_fourth_join_over_http_reaches_all_three_phones(live_server, three_phones):
+    docent, student, opleider = three_phones
+    for phone in three_phones:
+        phone.wait_for(lambda event, data: event == "update" and online_in(data["fragments"]["deelnemers"], "Kees"))
+    assert docent.post("/lock", {"locked": "0"}).status_code == 200
+
+    fourth = Phone(live_server.url)
+    assert fourth.join(docent.code, "Ahmed", "praktijkopleider").status_code == 200
+    versions = {phone.wait_for(presence_shows("Ahmed"))["version"] for phone in three_phones}
+    assert versions == {docent.state()["version"]}
+
+
+def test_closing_a_phone_shows_it_offline_to_the_others(three_phones):
+    docent, student, _ = three_phones
+    docent.wait_for(lambda event, data: event == "update" and online_in(data["fragments"]["deelnemers"], "Sanne"))
+    student.close()
+    docent.wait_for(lambda event, data: event == "update" and not online_in(data["fragments"]["deelnemers"], "Sanne"))
+    assert {p["name"]: p["online"] for p in docent.state()["participants"]}["Sanne"] is False
+
+
+def test_a_removed_phone_is_told_at_once(three_phones):
+    docent, student, opleider = three_phones
+    kees = next(p for p in docent.state()["participants"] if p["name"] == "Kees")
+    assert docent.post(f"/participants/{kees['id']}/remove").status_code == 200
+    opleider.wait_for(lambda event, data: event == "removed")
+    student.wait_for(lambda event, data: event == "update" and "Kees" not in data["fragments"]["deelnemers"])
+
+
+SILENT_PHONE = """
+import sys, time, socketio
+sio = socketio.Client(reconnection=False)
+sio.connect(sys.argv[1], headers={"Cookie": sys.argv[2]}, transports=["websocket"])
+sio.emit("join", {"code": sys.argv[3], "version": 0})
+print("joined", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_phone_that_silently_loses_its_network_goes_offline_within_the_ping_timeout(live_server, three_phones,
+                                                                                       tmp_path):
+    """SIGSTOP freezes the phone's process: its connection stays open but it answers no pings."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    docent, student, _ = three_phones
+    student.close()
+    docent.wait_for(lambda event, data: event == "update" and not online_in(data["fragments"]["deelnemers"], "Sanne"))
+    cookie = "; ".join(f"{c.name}={c.value}" for c in student.http.cookies)
+    script = tmp_path / "silent_phone.py"
+    script.write_text(SILENT_PHONE)
+    process = subprocess.Popen([sys.executable, str(script), live_server.url, cookie, student.code],
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "joined"
+        docent.wait_for(lambda event, data: event == "update" and online_in(data["fragments"]["deelnemers"], "Sanne"))
+        os.kill(process.pid, signal.SIGSTOP)
+        stopped = time.monotonic()
+        # ping interval 2 s + ping timeout 2 s in the live server's settings
+        docent.wait_for(lambda event, data: event == "update"
+                        and not online_in(data["fragments"]["deelnemers"], "Sanne"), timeout=10)
+        assert time.monotonic() - stopped < 8
+    finally:
+        process.kill()
+        process.wait()

@@ -7,6 +7,7 @@ import os  # noqa: E402
 
 from webapp import create_app  # noqa: E402
 from webapp.extensions import socketio  # noqa: E402
+from webapp.outbox import start_sender  # noqa: E402
 
 app = create_app()
 
@@ -21,6 +22,7 @@ def serve() -> None:
 
     host, port = app.config["HOST"], app.config["PORT"]
     listener = eventlet.listen((host, port), backlog=LISTEN_BACKLOG)
+    start_sender(app)  # the mail outbox: delivers queued mail with retries
     print(f"Stagegesprek luistert op http://{host}:{port}", flush=True)
     eventlet.wsgi.server(listener, app, max_size=MAX_CONNECTIONS, log_output=False)
 

@@ -1,0 +1,43 @@
+"""The mail outbox: one row per email to one recipient, kept until the mail server accepted it."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.extensions import db
+from webapp.models.room import utcnow
+
+
+class OutboxMessage(db.Model):
+    """An email waiting for delivery or already delivered (sent_at set).
+
+    The row is written in the same transaction as whatever caused the mail, so the mail exists
+    exactly when its cause does. `claimed_until` is a lease: a sender owns the row while it
+    sends, so several sender processes never send one message at the same time.
+    """
+
+    __tablename__ = "outbox_message"
+    # The sender's query: unsent rows ordered by when they are due.
+    __table_args__ = (Index("ix_outbox_message_due", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Deleting a conversation deletes its mail, sent or not: the addresses are personal data.
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"), index=True)
+    # Stable RFC 5322 Message-ID: a re-send after a crash carries the same one, so mail
+    # clients can recognise the duplicate.
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    # Exactly one address: nobody's address may appear in another participant's mail.
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text, default=None)
+    # JSON list of {"filename", "content", "mimetype"}; text content only (e.g. an .ics).
+    attachments: Mapped[str] = mapped_column(Text, default="[]")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)

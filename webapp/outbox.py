@@ -1,0 +1,273 @@
+"""The persistent mail outbox: queue mail with the change that causes it, deliver it later with retries.
+
+Nothing is lost: a message is a database row from the moment its cause is committed until the mail
+server accepted it. Nothing is sent twice: a sender claims a row (a lease) before sending and marks it
+sent right after the server's 250 reply. Only a crash between that reply and the mark re-sends, and
+then only the one message in flight, under the same Message-ID.
+"""
+from __future__ import annotations
+
+import json
+import signal
+import smtplib
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import make_msgid, parseaddr
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from flask_mailman import EmailMultiAlternatives
+from sqlalchemy import or_, select, update
+
+from webapp.extensions import db, mail, socketio
+from webapp.models.outbox import OutboxMessage
+from webapp.models.room import utcnow
+
+BACKOFF_FIRST = 5  # seconds until the first retry; doubles with every failure
+BACKOFF_MAX = 30 * 60
+# How long a sender owns a claimed message; must outlast one SMTP conversation (see MAIL_TIMEOUT).
+# A sender that dies keeps its message this long, then another sender re-sends it.
+LEASE_SECONDS = 5 * 60
+SMTP_TIMEOUT = 30  # Flask-Mailman waits forever without MAIL_TIMEOUT; a hung server must not stall us
+
+outbox_cli = AppGroup("outbox", help="De mailwachtrij: berichten versturen.")
+
+
+@dataclass(frozen=True)
+class DeliveryStatus:
+    """How one message of a conversation is doing, for the stagedocent's screen."""
+
+    recipient: str
+    sent: bool
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+
+
+def init_app(app: Flask) -> None:
+    """Register the `flask outbox` commands."""
+    app.cli.add_command(outbox_cli)
+
+
+def enqueue(*, recipient: str, subject: str, text_body: str, html_body: str | None = None,
+            attachments=(), room_id: int | None = None) -> OutboxMessage:
+    """Queue one email to one address; the caller commits it with the change that causes it.
+
+    `attachments` is a sequence of dicts {"filename", "content" (text), "mimetype"}.
+    Raises ValueError for anything but a single plain address.
+    """
+    recipient = _single_address(recipient)
+    stored = [{"filename": str(a["filename"]), "content": str(a["content"]), "mimetype": str(a["mimetype"])}
+              for a in attachments]
+    now = utcnow()
+    message = OutboxMessage(
+        room_id=room_id,
+        message_id=make_msgid(domain=_msgid_domain()),
+        recipient=recipient,
+        subject=" ".join(subject.split())[:255],  # a line break in a header would make it unsendable
+        text_body=text_body,
+        html_body=html_body,
+        attachments=json.dumps(stored),
+        created_at=now,
+        next_attempt_at=now,
+    )
+    db.session.add(message)
+    return message
+
+
+def claim(message_id: int, now: datetime | None = None) -> bool:
+    """Take the lease on one unsent message; True if this caller now owns it.
+
+    One conditional UPDATE decides, so of two concurrent claimers exactly one wins
+    (SQLite serialises writers; PostgreSQL re-checks the WHERE after the row lock).
+    """
+    now = now or utcnow()
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None),
+               or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+        .values(claimed_until=now + timedelta(seconds=LEASE_SECONDS))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def deliver_due(now: datetime | None = None, batch: int = 20) -> dict:
+    """Send every due, unclaimed, unsent message (up to `batch`) over one connection.
+
+    Returns counts {"sent", "failed", "skipped"}; skipped messages were claimed by another sender
+    in the meantime. Each message is marked and committed on its own, right after the server took it.
+    """
+    now = now or utcnow()
+    counts = {"sent": 0, "failed": 0, "skipped": 0}
+    due = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now,
+               or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(batch)
+    ).all()
+    connection = None
+    open_error: Exception | None = None  # an unreachable server fails the rest of the batch at once
+    try:
+        for message_id in due:
+            if not claim(message_id, now):
+                counts["skipped"] += 1
+                continue
+            message = db.session.get(OutboxMessage, message_id)
+            if open_error is not None:
+                _mark_failed(message, open_error, now)
+                counts["failed"] += 1
+                continue
+            try:
+                if connection is None:
+                    connection = _open_connection()
+                _send(connection, message)
+            except Exception as exc:  # any failure is retried later; the message stays queued
+                if connection is None:
+                    open_error = exc
+                _close_quietly(connection)
+                connection = None
+                _mark_failed(message, exc, now)
+                counts["failed"] += 1
+                continue
+            message.sent_at = now
+            message.claimed_until = None
+            db.session.commit()
+            counts["sent"] += 1
+    finally:
+        _close_quietly(connection)
+    return counts
+
+
+def retry_now(room_id: int) -> int:
+    """Make the conversation's unsent messages due at once ("probeer opnieuw"); returns how many."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.room_id == room_id, OutboxMessage.sent_at.is_(None))
+        .values(next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def status_for_room(room_id: int) -> list[DeliveryStatus]:
+    """The delivery state of every message of one conversation, oldest first."""
+    messages = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.room_id == room_id).order_by(OutboxMessage.id)
+    )
+    return [DeliveryStatus(recipient=m.recipient, sent=m.sent_at is not None, attempts=m.attempts,
+                           last_error=m.last_error, next_attempt_at=None if m.sent_at else m.next_attempt_at)
+            for m in messages]
+
+
+def run_sender(app: Flask, interval: float | None = None, stop: threading.Event | None = None) -> None:
+    """Deliver due mail every `interval` seconds until `stop` is set; an error is logged, never fatal."""
+    interval = interval if interval is not None else app.config.get("OUTBOX_INTERVAL", 5)
+    while not (stop and stop.is_set()):
+        with app.app_context():
+            try:
+                deliver_due()
+            except Exception:  # the database or the backend may be away for a while; try again later
+                app.logger.exception("outbox: delivering mail failed")
+        socketio.sleep(interval)
+
+
+def start_sender(app: Flask, stop: threading.Event | None = None):
+    """Run the sender as a background task of this process (eventlet, gevent or a thread)."""
+    return socketio.start_background_task(run_sender, app, stop=stop)
+
+
+@outbox_cli.command("send")
+def send_command() -> None:
+    """Deliver the mail that is due now, once."""
+    counts = deliver_due()
+    click.echo(f"verstuurd: {counts['sent']}, mislukt: {counts['failed']}, overgeslagen: {counts['skipped']}")
+
+
+@outbox_cli.command("run")
+@click.option("--interval", type=float, default=None, help="Seconden tussen twee rondes (standaard OUTBOX_INTERVAL).")
+def run_command(interval: float | None) -> None:
+    """Keep delivering mail until stopped (for a separate sender process)."""
+    stop = threading.Event()
+    # A deploy stops us with SIGTERM: finish the current round instead of dying mid-send.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo("De mailverzender draait.")
+    run_sender(current_app._get_current_object(), interval=interval, stop=stop)
+
+
+def _single_address(raw: str) -> str:
+    address = (raw or "").strip()
+    name, parsed = parseaddr(address)
+    if (not parsed or parsed != address or name or "@" not in address or len(address) > 254
+            or any(c in address for c in ",;<>\r\n\t ")):
+        raise ValueError(f"not a single email address: {raw!r}")
+    return address
+
+
+def _msgid_domain() -> str:
+    sender = current_app.config.get("MAIL_DEFAULT_SENDER") or ""
+    domain = parseaddr(sender)[1].rpartition("@")[2]
+    # A bare "localhost" makes Message-IDs that collide across installations.
+    return domain if "." in domain else "stagegesprek.local"
+
+
+def _open_connection():
+    connection = mail.get_connection(timeout=current_app.config.get("MAIL_TIMEOUT") or SMTP_TIMEOUT)
+    connection.open()
+    return connection
+
+
+def _send(connection, message: OutboxMessage) -> None:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.text_body,
+        to=[message.recipient],
+        headers={"Message-ID": message.message_id},
+        connection=connection,
+    )
+    if message.html_body:
+        email.attach_alternative(message.html_body, "text/html")
+    for attachment in json.loads(message.attachments):
+        email.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
+    if connection.send_messages([email]) != 1:
+        raise RuntimeError("the mail backend did not take the message")
+
+
+def _mark_failed(message: OutboxMessage, exc: Exception, now: datetime) -> None:
+    message.attempts += 1
+    message.last_error = _describe(exc)
+    delay = min(BACKOFF_FIRST * 2 ** (message.attempts - 1), BACKOFF_MAX)
+    message.next_attempt_at = now + timedelta(seconds=delay)
+    message.claimed_until = None
+    db.session.commit()
+
+
+def _describe(exc: Exception) -> str:
+    """A short Dutch reason with the technical cause, never a traceback."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        reason = "Het adres is geweigerd door de mailserver"
+    elif isinstance(exc, smtplib.SMTPAuthenticationError):
+        reason = "Inloggen bij de mailserver is mislukt"
+    elif isinstance(exc, smtplib.SMTPException):
+        reason = "De mailserver gaf een fout"
+    elif isinstance(exc, OSError):
+        reason = "De mailserver is niet bereikbaar"
+    else:
+        reason = "Versturen is mislukt"
+    detail = " ".join(str(exc).split())[:300]
+    return f"{reason} ({type(exc).__name__}: {detail})"[:500]
+
+
+def _close_quietly(connection) -> None:
+    """Close a backend connection that may already be broken."""
+    if connection is not None:
+        try:
+            connection.close()
+        except Exception:  # a dead connection cannot be closed politely; it is dropped either way
+            pass

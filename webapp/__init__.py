@@ -27,10 +27,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     mail.init_app(app)
     _init_socketio(app)
 
-    from webapp import codes, content, database, errors, main, pages, room_views
+    from webapp import codes, content, database, errors, main, outbox, pages, room_views
     from webapp.roles import LABELS
     content.init_app(app)  # raises on broken content: the app refuses to start
     database.init_app(app)
+    outbox.init_app(app)
     errors.init_app(app)
     app.add_template_filter(codes.display, "display_code")
     app.add_template_filter(lambda role: LABELS.get(role, role), "role_label")

@@ -1,10 +1,12 @@
 """Push rendered fragments to the phones in a room, after the change is committed.
 
-Channels: `<CODE>:<role>` per role (controls differ per role) and `p:<id>` per participant.
+Channels: `<CODE>` for the whole room, `<CODE>:<role>` per role (controls differ per role) and `p:<id>`
+per participant.
 """
 from webapp.extensions import socketio
 from webapp.regions import Viewer, render_regions
 from webapp.roles import ROLES
+from webapp.room_view import RoomView
 
 
 def role_channel(code: str, role: str) -> str:
@@ -17,15 +19,21 @@ def person_channel(participant_id: int) -> str:
 
 def broadcast(room, names, skip_sid: str | None = None) -> None:
     """Send the changed regions to every role; every version raise is followed by one of these."""
+    view = RoomView(room)
     for role in ROLES:
-        payload = {"version": room.version, "fragments": render_regions(room, Viewer(role), names)}
+        payload = {"version": room.version, "fragments": render_regions(view, Viewer(role), names)}
         socketio.emit("update", payload, to=role_channel(room.code, role), skip_sid=skip_sid)
 
 
 def send_full(room, viewer: Viewer, sid: str) -> None:
     """A full re-render for one phone that is behind (after a reconnect or a missed update)."""
-    payload = {"version": room.version, "fragments": render_regions(room, viewer), "full": True}
+    payload = {"version": room.version, "fragments": render_regions(RoomView(room), viewer), "full": True}
     socketio.emit("update", payload, to=sid)
+
+
+def send_typing(code: str, key: str, name: str, skip_sid: str) -> None:
+    """'<naam> is aan het typen': not room state, so no version; the phones show it for a few seconds."""
+    socketio.emit("typing", {"key": key, "name": name}, to=code, skip_sid=skip_sid)
 
 
 def evict(participant_id: int, sids: list[str], message: str) -> None:

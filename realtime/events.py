@@ -2,7 +2,9 @@
 from flask import request
 from flask_socketio import emit, join_room
 
-from realtime.broadcast import broadcast, person_channel, role_channel, send_full
+import re
+
+from realtime.broadcast import broadcast, person_channel, role_channel, send_full, send_typing
 from webapp import rooms
 from webapp.identity import current_participant
 from webapp.regions import Viewer
@@ -37,7 +39,21 @@ def on_disconnect(reason=None):
         broadcast(room, PRESENCE)
 
 
+TYPING_KEY = re.compile(r"^(nieuw|afspraak-\d{1,9}|notitie-[a-z0-9-]{1,40})$")
+
+
+def on_typing(data):
+    """{key}: this phone is typing in an afspraak or a note; the others see who."""
+    key = data.get("key") if isinstance(data, dict) else None
+    if not isinstance(key, str) or not TYPING_KEY.match(key):
+        return
+    me = rooms.participant_for_sid(request.sid)
+    if me is not None:
+        send_typing(me.room.code, key, me.name, request.sid)
+
+
 def register(socketio) -> None:
     """Bind the handlers to this app's Socket.IO server (each create_app() makes a new one)."""
     socketio.on_event("join", on_join)
+    socketio.on_event("typing", on_typing)
     socketio.on_event("disconnect", on_disconnect)

@@ -78,9 +78,47 @@
   });
 
   // The acting phone also gets its own answer over HTTP; one that arrives after a newer push is dropped.
-  document.body.addEventListener("htmx:before:swap", function (event) {
+  document.addEventListener("htmx:before:swap", function (event) {
     const response = event.detail.ctx.response;
     const header = response && response.headers.get("X-Room-Version");
     if (header && Number(header) < version) event.preventDefault();
   });
+
+  // An edit form opened in this phone's panel gets the focus; "Stop" closes it again.
+  const editor = document.getElementById("bewerken");
+  document.addEventListener("htmx:after:swap", function () {
+    const heading = editor.querySelector("h2");
+    if (heading && !editor.contains(document.activeElement)) heading.focus();
+  });
+  editor.addEventListener("click", function (event) {
+    if (event.target.closest("[data-close-editor]")) editor.replaceChildren();
+  });
+
+  // "<naam> is aan het typen": sent at most every 2 s while typing, shown for 4 s.
+  let lastTyping = 0;
+  room.addEventListener("input", function (event) {
+    const form = event.target.closest("[data-typing-key]");
+    if (!form || Date.now() - lastTyping < 2000) return;
+    lastTyping = Date.now();
+    socket.emit("typing", { key: form.dataset.typingKey });
+  });
+  socket.on("typing", function (message) {
+    room.querySelectorAll('[data-typing-for="' + CSS.escape(message.key) + '"]').forEach(function (element) {
+      element.textContent = message.name + " is aan het typen…";
+      clearTimeout(element.typingTimer);
+      element.typingTimer = setTimeout(function () { element.textContent = ""; }, 4000);
+    });
+  });
+
+  // The phase timer counts from the elapsed time the server rendered, so every phone shows the same.
+  function tick() {
+    room.querySelectorAll("[data-elapsed]").forEach(function (element) {
+      if (!element.dataset.since) element.dataset.since = String(Date.now() - Number(element.dataset.elapsed) * 1000);
+      const minutes = Math.floor((Date.now() - Number(element.dataset.since)) / 60000);
+      element.textContent = minutes + " min";
+      element.classList.toggle("over", minutes > Number(element.dataset.minutes));
+    });
+  }
+  setInterval(tick, 15000);
+  document.addEventListener("htmx:after:swap", tick);
 })();

@@ -37,3 +37,12 @@ def state(client, code) -> dict:
 
 def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def seat_three(app):
+    """A room with a stagedocent, a student and a praktijkopleider, each with their own browser."""
+    people = {"stagedocent": app.test_client(), "student": app.test_client(), "praktijkopleider": app.test_client()}
+    code = start_room(people["stagedocent"], "Marieke", "stagedocent")
+    join(people["student"], code, "Sanne", "student")
+    join(people["praktijkopleider"], code, "Kees", "praktijkopleider")
+    return code, people

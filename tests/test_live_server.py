@@ -22,6 +22,7 @@ class Phone:
         self.sio.on("removed", lambda data: self.events.put(("removed", data)))
         self.sio.on("denied", lambda data: self.events.put(("denied", data)))
         self.code = None
+        self.csrf = None
 
     def start(self, name, role):
         token = csrf_from(self.http.get(self.base_url + "/").text)
@@ -44,9 +45,10 @@ class Phone:
         self.sio.emit("join", {"code": self.code, "version": self.state()["version"]})
 
     def post(self, path, data=None):
-        page = self.http.get(f"{self.base_url}/r/{self.code}").text
+        if self.csrf is None:  # the token lives as long as the session, like the page's
+            self.csrf = csrf_from(self.http.get(f"{self.base_url}/r/{self.code}").text)
         return self.http.post(f"{self.base_url}/r/{self.code}{path}", data=data or {},
-                              headers={"X-CSRFToken": csrf_from(page), "HX-Request": "true"})
+                              headers={"X-CSRFToken": self.csrf, "HX-Request": "true"})
 
     def wait_for(self, predicate, timeout=5.0):
         """The first event that satisfies predicate(name, data), or fail."""
@@ -111,6 +113,7 @@ def test_closing_a_phone_shows_it_offline_to_the_others(three_phones):
 
 def test_a_removed_phone_is_told_at_once(three_phones):
     docent, student, opleider = three_phones
+    docent.wait_for(lambda event, data: event == "update" and online_in(data["fragments"]["deelnemers"], "Kees"))
     kees = next(p for p in docent.state()["participants"] if p["name"] == "Kees")
     assert docent.post(f"/participants/{kees['id']}/remove").status_code == 200
     opleider.wait_for(lambda event, data: event == "removed")

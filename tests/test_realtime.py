@@ -2,7 +2,7 @@
 import pytest
 
 from webapp.extensions import socketio
-from tests.helpers import join, post_action, start_room, state
+from tests.helpers import post_action, seat_three, state
 
 
 def connect(app, client, code, version):
@@ -18,12 +18,7 @@ def updates(sio):
 
 @pytest.fixture
 def table(app):
-    """A room with a stagedocent, a student and a praktijkopleider, each with their own browser."""
-    people = {"stagedocent": app.test_client(), "student": app.test_client(), "praktijkopleider": app.test_client()}
-    code = start_room(people["stagedocent"], "Marieke", "stagedocent")
-    join(people["student"], code, "Sanne", "student")
-    join(people["praktijkopleider"], code, "Kees", "praktijkopleider")
-    return code, people
+    return seat_three(app)
 
 
 def test_presence_reaches_the_others(app, table):

@@ -27,17 +27,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     mail.init_app(app)
     _init_socketio(app)
 
-    from webapp import codes, content, database, errors, main, outbox, pages, room_views
-    from webapp.roles import LABELS
+    from webapp import (agreement_views, content, conversation_views, database, errors, main, outbox, pages,
+                        room_views, templating)
     content.init_app(app)  # raises on broken content: the app refuses to start
     database.init_app(app)
     outbox.init_app(app)
     errors.init_app(app)
-    app.add_template_filter(codes.display, "display_code")
-    app.add_template_filter(lambda role: LABELS.get(role, role), "role_label")
-    app.register_blueprint(main.bp)
-    app.register_blueprint(room_views.bp)
-    app.register_blueprint(pages.bp)
+    templating.init_app(app)
+    for blueprint in (main.bp, pages.bp, room_views.bp, conversation_views.bp, agreement_views.bp):
+        app.register_blueprint(blueprint)
 
     from realtime import events
     events.register(socketio)

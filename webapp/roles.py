@@ -17,10 +17,25 @@ LABELS = {
 PERMISSIONS = {
     "lock_room": {STAGEDOCENT},
     "remove_participant": {STAGEDOCENT},
+    # The student leads the conversation and the stagedocent guards the time.
+    "move_phase": {STUDENT, STAGEDOCENT},
+    "draw_card": {STUDENT},
+    "return_card": {STUDENT},
+    "prepare_card": {STUDENT},
+    "mark_discussed": {STUDENT, STAGEDOCENT},
+    "write_note": set(ROLES),
+    "edit_agreements": set(ROLES),
+    "close_room": {STAGEDOCENT},
+    "send_record": {STAGEDOCENT},
+    "start_follow_up": {STUDENT, STAGEDOCENT},
 }
 
+# Who a phone waits for when it may not do an action itself ("wacht op ...").
+WAITS_FOR = {action: " of ".join(f"de {LABELS[r].lower()}" for r in ROLES if r in roles)
+             for action, roles in PERMISSIONS.items()}
 
-@dataclass(frozen=True)
+
+@dataclass
 class Forbidden(Exception):
     """Raised by the domain when a role may not do an action; views turn it into a 403."""
 

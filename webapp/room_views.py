@@ -1,13 +1,15 @@
 """HTTP views of a room: thin; they identify the deelnemer, call the domain, then broadcast."""
-from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 
 from realtime.broadcast import broadcast, evict
-from webapp import rooms
+from webapp import meeting, rooms
 from webapp.extensions import limiter
-from webapp.limits import join_guard
-from webapp.identity import current_participant, remember, require_participant, token_for
+from webapp.identity import current_participant, remember, token_for
 from webapp.invite import qr_svg, room_url
-from webapp.regions import Viewer, as_partials, render_regions
+from webapp.limits import join_guard
+from webapp.regions import Viewer, render_regions
+from webapp.responses import changed, participant_in
+from webapp.room_view import RoomView
 from webapp.state import room_state
 
 bp = Blueprint("room", __name__)
@@ -35,10 +37,11 @@ def show(code):
     me = current_participant(room)
     if me is None:
         return render_join(room)
-    viewer = Viewer(me.role, me.id)
+    viewer, view = Viewer(me.role, me.id), RoomView(room)
     return render_template(
-        "room.html", room=room, me=me, viewer=viewer, regions=render_regions(room, viewer),
+        "room.html", room=room, me=me, viewer=viewer, view=view, regions=render_regions(view, viewer),
         invite_url=room_url(room.code), qr=qr_svg(room_url(room.code)),
+        items=meeting.preparing_items(me.role), ticked=meeting.ticked(me),
     )
 
 
@@ -68,8 +71,7 @@ def join(code):
 @bp.post("/r/<code>/lock")
 def lock(code):
     """The stagedocent locks the room, or opens it for one more person."""
-    room = rooms.find_room(code)
-    me = require_participant(room)
+    room, me = participant_in(code)
     rooms.set_locked(room, me, request.form.get("locked") == "1")
     return changed(room, me, ["deelnemers"])
 
@@ -77,8 +79,7 @@ def lock(code):
 @bp.post("/r/<code>/participants/<int:participant_id>/remove")
 def remove(code, participant_id):
     """The stagedocent takes someone out; their phone leaves the room at once."""
-    room = rooms.find_room(code)
-    me = require_participant(room)
+    room, me = participant_in(code)
     target, sids = rooms.remove_participant(room, me, participant_id)
     evict(target.id, sids, f"{target.name} is uit het gesprek gehaald.")
     return changed(room, me, ["deelnemers"])
@@ -87,22 +88,8 @@ def remove(code, participant_id):
 @bp.get("/r/<code>/state.json")
 def state(code):
     """The room as JSON, for its deelnemers only."""
-    room = rooms.find_room(code)
-    require_participant(room)
-    response = jsonify(room_state(room))
+    room, _me = participant_in(code)
+    response = jsonify(room_state(RoomView(room)))
     response.headers["Cache-Control"] = "no-store"
     return response
 
-
-def changed(room, me, names):
-    """After a committed change: tell every phone, and answer the acting phone itself.
-
-    htmx gets the changed regions (the room version in a header, so a late answer never overwrites
-    a newer push); a phone without JavaScript is sent back to the room page.
-    """
-    broadcast(room, names)
-    if not request.headers.get("HX-Request"):
-        return redirect(url_for(".show", code=room.code), 303)
-    response = make_response(as_partials(render_regions(room, Viewer(me.role, me.id), names)))
-    response.headers["X-Room-Version"] = str(room.version)
-    return response

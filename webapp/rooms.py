@@ -4,6 +4,7 @@ Every function here that changes a room raises its version in the same transacti
 the caller broadcasts afterwards.
 """
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,7 +24,7 @@ NAME_MAX = 40
 FILLING, LOCKED, UNLOCKED = "filling", "locked", "unlocked"
 
 
-@dataclass(frozen=True)
+@dataclass
 class RoomError(Exception):
     """A request the room cannot honour; carries the Dutch message and the HTTP status."""
 
@@ -31,15 +32,47 @@ class RoomError(Exception):
     status: int = 400
 
 
+@dataclass
+class StaleEdit(Exception):
+    """An edit based on an old revision: refused (409), with both texts so the person can merge."""
+
+    message: str
+    theirs: dict
+    mine: dict
+    rev: int
+
+
 def bump_version(room: Room) -> int:
     """Raise the room's version atomically; on PostgreSQL this also locks the room row until commit,
-    so concurrent changes to one room are serialized."""
+    so concurrent changes to one room are serialized. The room is reloaded after the lock, so the
+    checks that follow see what others committed before."""
     new_version = db.session.execute(
         update(Room).where(Room.id == room.id).values(version=Room.version + 1).returning(Room.version)
     ).scalar_one()
-    room.version = new_version
-    db.session.expire(room, ["version"])
+    db.session.expire(room)
     return new_version
+
+
+@contextmanager
+def change(room: Room):
+    """One change to a room: version raised first (and the row locked), committed at the end, rolled
+    back whole when a check inside refuses it."""
+    try:
+        bump_version(room)
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def require_status(room: Room, *allowed: str) -> None:
+    """Refuse changes that the room's status does not allow any more (403 closed, 409 closing)."""
+    if room.status in allowed:
+        return
+    if room.status == RoomStatus.CLOSED.value:
+        raise RoomError("Dit gesprek is afgerond. Er kan niets meer veranderen.", 403)
+    raise RoomError("Het gesprek wordt afgerond. Dit kan nu niet meer.", 409)
 
 
 def clean_name(raw: str | None) -> str:
@@ -106,26 +139,23 @@ def may_join(room: Room) -> bool:
 
 def join_room(room: Room, name: str, role: str) -> Participant:
     name, role = clean_name(name), check_role(role)
-    bump_version(room)
-    if room.status == RoomStatus.CLOSED.value:
-        db.session.rollback()
-        raise RoomError("Dit gesprek is al afgerond. Meedoen kan niet meer.", 403)
-    if room.admission == LOCKED:
-        db.session.rollback()
-        raise RoomError("Dit gesprek is vol. Vraag de stagedocent om je erbij te laten.", 403)
-    participant = Participant(name=name, role=role, token=secrets.token_urlsafe(32))
-    room.participants.append(participant)
-    if room.admission == FILLING and roles_complete(room):
-        room.admission = LOCKED
-    db.session.commit()
+    with change(room):
+        if room.status == RoomStatus.CLOSED.value:
+            raise RoomError("Dit gesprek is al afgerond. Meedoen kan niet meer.", 403)
+        if room.admission == LOCKED:
+            raise RoomError("Dit gesprek is vol. Vraag de stagedocent om je erbij te laten.", 403)
+        participant = Participant(name=name, role=role, token=secrets.token_urlsafe(32))
+        room.participants.append(participant)
+        if room.admission == FILLING and roles_complete(room):
+            room.admission = LOCKED
     return participant
 
 
 def set_locked(room: Room, actor: Participant, locked: bool) -> None:
     require(actor.role, "lock_room", "Alleen de stagedocent kan het gesprek op slot zetten of openen.")
-    bump_version(room)
-    room.admission = LOCKED if locked else UNLOCKED
-    db.session.commit()
+    with change(room):
+        require_status(room, RoomStatus.OPEN.value, RoomStatus.CLOSING.value)
+        room.admission = LOCKED if locked else UNLOCKED
 
 
 def remove_participant(room: Room, actor: Participant, participant_id: int) -> tuple[Participant, list[str]]:
@@ -136,11 +166,11 @@ def remove_participant(room: Room, actor: Participant, participant_id: int) -> t
         raise RoomError("Deze deelnemer zit niet (meer) in het gesprek.", 404)
     if target.id == actor.id:
         raise RoomError("Je kunt jezelf niet uit het gesprek halen.", 400)
-    bump_version(room)
-    sids = [c.sid for c in target.connections]
-    target.removed_at = utcnow()
-    target.connections.clear()
-    db.session.commit()
+    with change(room):
+        require_status(room, RoomStatus.OPEN.value, RoomStatus.CLOSING.value)
+        sids = [c.sid for c in target.connections]
+        target.removed_at = utcnow()
+        target.connections.clear()
     return target, sids
 
 
@@ -184,3 +214,10 @@ def purge_expired() -> int:
         db.session.execute(delete(Room).where(Room.id.in_(expired)))
     db.session.commit()
     return len(expired)
+
+
+def participant_for_sid(sid: str) -> Participant | None:
+    """The live participant behind a Socket.IO connection, if it joined a room."""
+    connection = db.session.scalar(select(Connection).where(Connection.sid == sid))
+    participant = connection.participant if connection else None
+    return participant if participant and participant.removed_at is None else None

@@ -33,6 +33,12 @@ class Room(db.Model):
     admission: Mapped[str] = mapped_column(String(16), default="filling")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+    # The live phase of the stappenplan (an id from the content), since when, and the card on the table.
+    phase: Mapped[str | None] = mapped_column(String(40), default=None)
+    phase_started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    current_card_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    # The small activity line: who did what last ("Sanne ging naar de fase Leren").
+    activity: Mapped[str] = mapped_column(String(200), default="")
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="room", order_by="Participant.id", cascade="all, delete-orphan"

@@ -1,0 +1,107 @@
+"""The conversation on three phones in a real browser: cards, phases and afspraken, live."""
+import os
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.test_presence import join, start
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def three(live_server, phone):
+    docent, student, opleider = phone(), phone(), phone()
+    code = start(docent, live_server.url, "Marieke", "stagedocent")
+    join(student, live_server.url, code, "Sanne", "student")
+    join(opleider, live_server.url, code, "Kees", "praktijkopleider")
+    return docent, student, opleider
+
+
+def test_three_phones_share_the_card_the_phase_and_the_afspraken(three):
+    docent, student, opleider = three
+    student.get_by_role("button", name="Verder: Kennismaken").click()
+    student.get_by_role("button", name="Verder: Leren").click()
+    for page in three:
+        expect(page.locator("#fase .fase-nu")).to_have_attribute("data-phase", "leren")
+    expect(opleider.locator("#fase")).to_contain_text("Wacht op de student of de stagedocent")
+
+    student.get_by_role("button", name="Trek een kaartje: Leren").click()
+    card_id = student.locator("#kaartje .kaartje").get_attribute("data-card-id")
+    for page in (docent, opleider):
+        expect(page.locator("#kaartje .kaartje")).to_have_attribute("data-card-id", card_id)
+    expect(docent.locator("#meldingen")).to_be_empty()  # announcements are for the acting phone
+    versions = {page.locator("#room").get_attribute("data-version") for page in three}
+    assert len(versions) == 1
+
+    opleider.get_by_role("button", name="Schrijf op wat we bespraken").click()
+    expect(opleider.locator("#notitie-tekst")).to_be_visible()
+    opleider.fill("#notitie-tekst", "Sanne hielp zelf een klant bij de kassa.")
+    expect(student.locator('#kaartje [data-typing-for^="notitie-"]')).to_contain_text("Kees is aan het typen")
+    opleider.locator("#bewerken").get_by_role("button", name="Opslaan").click()
+    expect(student.locator("#kaartje .notitie")).to_contain_text("hielp zelf een klant")
+
+    docent.fill("#nieuw-what", "Sanne vraagt elke vrijdag om feedback.")
+    docent.locator("#nieuwe-afspraak").get_by_label("Student").check()
+    docent.locator("#nieuwe-afspraak").get_by_label("Praktijkopleider").check()
+    docent.get_by_role("button", name="Zet de afspraak erbij").click()
+    for page in three:
+        expect(page.locator("#afspraken li")).to_have_count(1)
+        expect(page.locator("#afspraken")).to_contain_text("Wie: Student, Praktijkopleider")
+    expect(docent.locator("#nieuw-what")).to_have_value("")
+
+    day = date.today() + timedelta(days=10)
+    for text in ("Kees laat Sanne een dag meelopen met de bezorger.", "Marieke belt over twee weken."):
+        student.fill("#nieuw-what", text)
+        student.locator("#nieuwe-afspraak").get_by_label("Praktijkopleider").check()
+        student.locator("#nieuwe-afspraak").get_by_label("Op een datum").check()
+        student.fill("#nieuw-date", day.isoformat())
+        student.get_by_role("button", name="Zet de afspraak erbij").click()
+        expect(student.locator("#nieuw-what")).to_have_value("")
+    expect(opleider.locator("#afspraken li")).to_have_count(3)
+
+    width = student.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the room is {width} px wide on a 360 px phone"
+    shots = os.environ.get("SCREENSHOT_DIR")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        student.locator("#kaartje").scroll_into_view_if_needed()
+        student.screenshot(path=str(Path(shots) / "room-360.png"), full_page=True)
+
+
+def test_an_edit_refused_for_an_old_rev_shows_both_versions_to_merge(three):
+    docent, student, opleider = three
+    docent.fill("#nieuw-what", "Elke week tien minuten praten.")
+    docent.locator("#nieuwe-afspraak").get_by_label("Student").check()
+    docent.get_by_role("button", name="Zet de afspraak erbij").click()
+    expect(student.locator("#afspraken li")).to_have_count(1)
+
+    student.locator("#afspraken").get_by_role("button", name="Pas aan").click()
+    opleider.locator("#afspraken").get_by_role("button", name="Pas aan").click()
+    opleider.fill("#bewerk-what", "Elke maandag tien minuten praten.")
+    opleider.locator("#bewerken").get_by_role("button", name="Opslaan").click()
+    expect(student.locator("#afspraken")).to_contain_text("Elke maandag")
+    expect(student.locator("#bewerk-what")).to_have_value("Elke week tien minuten praten.")  # not wiped by the push
+
+    student.fill("#bewerk-what", "Elke week een kwartier praten.")
+    student.locator("#bewerken").get_by_role("button", name="Opslaan").click()
+    conflict = student.locator("#bewerken .conflict")
+    expect(conflict).to_contain_text("Elke maandag tien minuten praten.")
+    expect(conflict).to_contain_text("Elke week een kwartier praten.")
+    student.fill("#bewerk-what", "Elke maandag een kwartier praten.")
+    student.locator("#bewerken").get_by_role("button", name="Opslaan").click()
+    for page in three:
+        expect(page.locator("#afspraken .wat")).to_have_text("Elke maandag een kwartier praten.")
+
+
+def test_looking_back_at_a_phase_stays_on_this_phone(three):
+    docent, student, opleider = three
+    student.get_by_role("button", name="Verder: Kennismaken").click()
+    expect(opleider.locator("#fase .fase-nu")).to_have_attribute("data-phase", "kennismaken")
+    opleider.get_by_role("button", name="Fase 1: Voorbereiden").click()
+    expect(opleider.locator("#fase-inkijk")).to_contain_text("Je kijkt naar een andere fase")
+    expect(student.locator("#fase-inkijk")).to_be_empty()
+    opleider.get_by_role("button", name="Terug naar nu: Kennismaken").click()
+    expect(opleider.locator("#fase-inkijk")).to_be_empty()

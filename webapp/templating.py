@@ -1,0 +1,12 @@
+"""Filters the templates share, so a code, a role or a date reads the same on every page and in mail."""
+from flask import Flask
+
+from webapp import agreements, codes
+from webapp.roles import LABELS
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(codes.display, "display_code")
+    app.add_template_filter(lambda role: LABELS.get(role, role), "role_label")
+    app.add_template_filter(agreements.who_label, "who_label")
+    app.add_template_filter(agreements.when_label, "when_label")

@@ -27,14 +27,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     mail.init_app(app)
     _init_socketio(app)
 
-    from webapp import (agreement_views, content, conversation_views, database, errors, main, outbox, pages,
-                        room_views, templating)
+    from webapp import (agreement_views, closing_views, content, conversation_views, database, errors, main,
+                        outbox, pages, room_views, templating)
     content.init_app(app)  # raises on broken content: the app refuses to start
     database.init_app(app)
     outbox.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
-    for blueprint in (main.bp, pages.bp, room_views.bp, conversation_views.bp, agreement_views.bp):
+    for blueprint in (main.bp, pages.bp, room_views.bp, conversation_views.bp, agreement_views.bp,
+                      closing_views.bp):
         app.register_blueprint(blueprint)
 
     from realtime import events

@@ -6,21 +6,20 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from webapp.dates import dutch_date
 from webapp.extensions import db
-from webapp.meeting import on_record_changed, parse_rev
+from webapp.meeting import parse_rev
 from webapp.models import Agreement, Participant, Room
 from webapp.models.meeting import WHAT_MAX
 from webapp.models.room import utcnow
 from webapp.roles import LABELS, ROLES, require
-from webapp.rooms import RoomError, StaleEdit, change, require_status
+from webapp.rooms import RoomError, StaleEdit, change, require_status, reset_consent
 
 UNDO_SECONDS = 60
 NEXT_CONVERSATION = {
     "voor-volgend-gesprek": "Voor het volgende gesprek",
     "bij-volgend-gesprek": "Bij het volgende gesprek",
 }
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-          "oktober", "november", "december")
 
 
 @dataclass(frozen=True)
@@ -62,8 +61,7 @@ def _clean_when(when: str | None) -> str:
 def when_label(when: str) -> str:
     if when in NEXT_CONVERSATION:
         return NEXT_CONVERSATION[when]
-    day = date.fromisoformat(when)
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return dutch_date(date.fromisoformat(when))
 
 
 def who_label(who: str) -> str:
@@ -88,7 +86,7 @@ def add(room: Room, actor: Participant, data: AgreementInput) -> Agreement:
         agreement = Agreement(room_id=room.id, rev=1, **data.as_dict())
         db.session.add(agreement)
         room.activity = f"{actor.name} schreef een afspraak op."
-        on_record_changed(room)
+        reset_consent(room)
     return agreement
 
 
@@ -104,7 +102,7 @@ def edit(room: Room, actor: Participant, agreement_id: int, rev: str | None, dat
         agreement.what, agreement.who, agreement.when = data.what, data.who, data.when
         agreement.rev += 1
         room.activity = f"{actor.name} veranderde een afspraak."
-        on_record_changed(room)
+        reset_consent(room)
     return agreement
 
 
@@ -121,7 +119,7 @@ def delete(room: Room, actor: Participant, agreement_id: int, rev: str | None) -
         agreement.deleted_by = actor.name
         agreement.rev += 1
         room.activity = f"{actor.name} haalde een afspraak weg."
-        on_record_changed(room)
+        reset_consent(room)
     return agreement
 
 
@@ -138,7 +136,7 @@ def restore(room: Room, actor: Participant, agreement_id: int) -> Agreement:
         agreement.deleted_by = None
         agreement.rev += 1
         room.activity = f"{actor.name} zette een afspraak terug."
-        on_record_changed(room)
+        reset_consent(room)
     return agreement
 
 

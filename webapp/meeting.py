@@ -12,7 +12,7 @@ from webapp.models import ChecklistTick, Participant, Room, RoomCard
 from webapp.models.meeting import NOTE_MAX
 from webapp.models.room import utcnow
 from webapp.roles import require
-from webapp.rooms import RoomError, StaleEdit, change, require_status
+from webapp.rooms import RoomError, StaleEdit, change, require_status, reset_consent
 
 PREPARING_MOMENT = "voor"
 _random = random.SystemRandom()
@@ -145,7 +145,7 @@ def save_note(room: Room, actor: Participant, card_id: str, note: str | None, re
         room_card.note = text
         room_card.note_rev += 1
         room.activity = f"{actor.name} schreef een notitie bij een kaartje."
-        on_record_changed(room)
+        reset_consent(room)
     return room_card
 
 
@@ -183,7 +183,3 @@ def set_tick(room: Room, actor: Participant, item: str, done: bool) -> None:
             db.session.add(ChecklistTick(participant_id=actor.id, item=item))
         elif not done and existing is not None:
             db.session.delete(existing)
-
-
-def on_record_changed(room: Room) -> None:
-    """Hook for what the verslag shows changing: closing resets the agreements given (see closing.py)."""

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from webapp.room_view import RoomView
 
 REGIONS = {
+    "verslag": "partials/verslag.html",
     "fase": "partials/fase.html",
     "kaartje": "partials/tafel.html",
     "besproken": "partials/besproken.html",

@@ -26,6 +26,7 @@ PERMISSIONS = {
     "write_note": set(ROLES),
     "edit_agreements": set(ROLES),
     "close_room": {STAGEDOCENT},
+    "plan_next": {STAGEDOCENT},
     "send_record": {STAGEDOCENT},
     "start_follow_up": {STUDENT, STAGEDOCENT},
 }

@@ -2,9 +2,12 @@
 from dataclasses import dataclass
 from functools import cached_property
 
-from webapp import agreements, meeting
+from sqlalchemy import select
+
+from webapp import agreements, meeting, verslag
 from webapp.content import Card, Content, Phase, get_content
-from webapp.models import Agreement, Participant, Room, RoomCard
+from webapp.extensions import db
+from webapp.models import Agreement, Participant, Record, Room, RoomCard
 from webapp.models.room import utcnow
 
 
@@ -92,6 +95,30 @@ class RoomView:
     @cached_property
     def recently_deleted(self) -> list[Agreement]:
         return agreements.recently_deleted(self.room)
+
+    @cached_property
+    def previous_record(self) -> dict | None:
+        """The verslag of the conversation before this one (a vervolggesprek looks back on it)."""
+        if self.room.previous_room_id is None:
+            return None
+        record = db.session.scalar(select(Record).where(Record.room_id == self.room.previous_room_id))
+        return record.data if record else None
+
+    @cached_property
+    def record(self) -> Record | None:
+        return db.session.scalar(select(Record).where(Record.room_id == self.room.id))
+
+    @cached_property
+    def follow_up(self) -> Room | None:
+        return db.session.scalar(select(Room).where(Room.previous_room_id == self.room.id).order_by(Room.id))
+
+    @cached_property
+    def draft(self) -> dict:
+        return verslag.snapshot(self)
+
+    @property
+    def not_agreed(self) -> list[Participant]:
+        return [p for p in self.room.active_participants if p.agreed_at is None]
 
     @cached_property
     def readiness(self) -> list[Readiness]:

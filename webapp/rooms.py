@@ -90,12 +90,14 @@ def check_role(role: str | None) -> str:
     return role
 
 
-def create_room(name: str, role: str) -> tuple[Room, Participant]:
+def create_room(name: str, role: str, previous: Room | None = None) -> tuple[Room, Participant]:
+    """A new conversation, its creator the first deelnemer; `previous` makes it a vervolggesprek."""
     name, role = clean_name(name), check_role(role)
     retention = timedelta(days=current_app.config["RETENTION_DAYS"])
     for _attempt in range(10):
         now = utcnow()
-        room = Room(code=codes.new_code(), created_at=now, expires_at=now + retention, admission=FILLING)
+        room = Room(code=codes.new_code(), created_at=now, expires_at=now + retention, admission=FILLING,
+                    previous_room_id=previous.id if previous else None)
         participant = Participant(name=name, role=role, token=secrets.token_urlsafe(32))
         room.participants.append(participant)
         db.session.add(room)
@@ -126,6 +128,18 @@ def participant_for_token(room: Room, token: str | None) -> Participant | None:
 
 def was_removed(room: Room, token: str | None) -> bool:
     return bool(token) and any(p.token == token and p.removed_at for p in room.participants)
+
+
+def reset_consent(room: Room) -> None:
+    """While closing, a change to what the verslag shows takes back every Akkoord already given, so
+    nobody agrees to a text they did not see. Call inside change()."""
+    if room.status != RoomStatus.CLOSING.value:
+        return
+    agreed = [p for p in room.active_participants if p.agreed_at]
+    for participant in agreed:
+        participant.agreed_at = None
+    if agreed:
+        room.activity += " Het verslag is veranderd: geef opnieuw akkoord."
 
 
 def roles_complete(room: Room) -> bool:

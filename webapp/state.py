@@ -20,7 +20,8 @@ def room_state(view: RoomView) -> dict:
         "phases": [{"id": p.id, "title": p.title, "deck": p.deck, "minutes": p.minutes} for p in view.content.phases],
         "activity": room.activity,
         "participants": [
-            {"id": p.id, "name": p.name, "role": p.role, "online": p.online} for p in room.active_participants
+            {"id": p.id, "name": p.name, "role": p.role, "online": p.online, "agreed": p.agreed_at is not None}
+            for p in room.active_participants
         ],
         "current_card": card_data(view.current_card) if view.current_card else None,
         "discussed": [{**card_data(card), "note": rc.note, "note_rev": rc.note_rev} for card, rc in view.discussed],

@@ -1,7 +1,10 @@
 """Filters the templates share, so a code, a role or a date reads the same on every page and in mail."""
+from datetime import date
+
 from flask import Flask
 
 from webapp import agreements, codes
+from webapp.dates import dutch_date
 from webapp.roles import LABELS
 
 
@@ -10,3 +13,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda role: LABELS.get(role, role), "role_label")
     app.add_template_filter(agreements.who_label, "who_label")
     app.add_template_filter(agreements.when_label, "when_label")
+    app.add_template_filter(lambda text: dutch_date(date.fromisoformat(text)), "iso_date")

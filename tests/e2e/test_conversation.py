@@ -6,18 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_presence import join, start
-
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def three(live_server, phone):
-    docent, student, opleider = phone(), phone(), phone()
-    code = start(docent, live_server.url, "Marieke", "stagedocent")
-    join(student, live_server.url, code, "Sanne", "student")
-    join(opleider, live_server.url, code, "Kees", "praktijkopleider")
-    return docent, student, opleider
 
 
 def test_three_phones_share_the_card_the_phase_and_the_afspraken(three):

@@ -1,7 +1,8 @@
 """All database models, imported here so Alembic and create_all() see every table."""
 from webapp.models.meeting import Agreement, ChecklistTick, RoomCard
 from webapp.models.outbox import OutboxMessage
+from webapp.models.record import Record
 from webapp.models.room import Connection, Participant, Room, RoomStatus
 
-__all__ = ["Agreement", "ChecklistTick", "Connection", "OutboxMessage", "Participant", "Room", "RoomCard",
-           "RoomStatus"]
+__all__ = ["Agreement", "ChecklistTick", "Connection", "OutboxMessage", "Participant", "Record", "Room",
+           "RoomCard", "RoomStatus"]

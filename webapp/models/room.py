@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -39,6 +39,11 @@ class Room(db.Model):
     current_card_id: Mapped[str | None] = mapped_column(String(40), default=None)
     # The small activity line: who did what last ("Sanne ging naar de fase Leren").
     activity: Mapped[str] = mapped_column(String(200), default="")
+    # The next conversation, planned while closing; it goes into the verslag and its .ics.
+    next_meeting_date: Mapped[date | None] = mapped_column(default=None)
+    next_meeting_time: Mapped[str | None] = mapped_column(String(5), default=None)
+    # A vervolggesprek points back to the conversation before it, so a series reads as one story.
+    previous_room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id", ondelete="SET NULL"), default=None)
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="room", order_by="Participant.id", cascade="all, delete-orphan"
@@ -63,6 +68,10 @@ class Participant(db.Model):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Closing: where this person wants the verslag (shown to nobody else), their Akkoord and remark.
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    agreed_at: Mapped[datetime | None] = mapped_column(default=None)
+    remark: Mapped[str] = mapped_column(String(500), default="")
 
     room: Mapped[Room] = relationship(back_populates="participants")
     connections: Mapped[list[Connection]] = relationship(

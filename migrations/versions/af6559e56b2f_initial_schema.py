@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f8a2775e2148
+Revision ID: af6559e56b2f
 Revises: 
-Create Date: 2026-11-29 06:05:20.022364
+Create Date: 2026-11-29 06:13:25.740418
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'f8a2775e2148'
+revision = 'af6559e56b2f'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -30,7 +30,11 @@ def upgrade():
     sa.Column('phase_started_at', sa.DateTime(), nullable=False),
     sa.Column('current_card_id', sa.String(length=40), nullable=True),
     sa.Column('activity', sa.String(length=200), nullable=False),
-    sa.PrimaryKeyConstraint('id')
+    sa.Column('next_meeting_date', sa.Date(), nullable=True),
+    sa.Column('next_meeting_time', sa.String(length=5), nullable=True),
+    sa.Column('previous_room_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['previous_room_id'], ['room.id'], name=op.f('fk_room_previous_room_id_room'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_room'))
     )
     with op.batch_alter_table('room', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_room_code'), ['code'], unique=True)
@@ -45,8 +49,8 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('deleted_by', sa.String(length=40), nullable=True),
-    sa.ForeignKeyConstraint(['room_id'], ['room.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
+    sa.ForeignKeyConstraint(['room_id'], ['room.id'], name=op.f('fk_agreement_room_id_room'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agreement'))
     )
     with op.batch_alter_table('agreement', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_agreement_room_id'), ['room_id'], unique=False)
@@ -66,9 +70,9 @@ def upgrade():
     sa.Column('claimed_until', sa.DateTime(), nullable=True),
     sa.Column('sent_at', sa.DateTime(), nullable=True),
     sa.Column('last_error', sa.String(length=500), nullable=True),
-    sa.ForeignKeyConstraint(['room_id'], ['room.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('message_id')
+    sa.ForeignKeyConstraint(['room_id'], ['room.id'], name=op.f('fk_outbox_message_room_id_room'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
+    sa.UniqueConstraint('message_id', name=op.f('uq_outbox_message_message_id'))
     )
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_message_due', ['sent_at', 'next_attempt_at'], unique=False)
@@ -82,13 +86,26 @@ def upgrade():
     sa.Column('token', sa.String(length=64), nullable=False),
     sa.Column('joined_at', sa.DateTime(), nullable=False),
     sa.Column('removed_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['room_id'], ['room.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('token')
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('agreed_at', sa.DateTime(), nullable=True),
+    sa.Column('remark', sa.String(length=500), nullable=False),
+    sa.ForeignKeyConstraint(['room_id'], ['room.id'], name=op.f('fk_participant_room_id_room'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_participant')),
+    sa.UniqueConstraint('token', name=op.f('uq_participant_token'))
     )
     with op.batch_alter_table('participant', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_participant_room_id'), ['room_id'], unique=False)
 
+    op.create_table('record',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('room_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['room_id'], ['room.id'], name=op.f('fk_record_room_id_room'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_record')),
+    sa.UniqueConstraint('room_id', name=op.f('uq_record_room_id'))
+    )
     op.create_table('room_card',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('room_id', sa.Integer(), nullable=False),
@@ -97,9 +114,9 @@ def upgrade():
     sa.Column('discussed_at', sa.DateTime(), nullable=True),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('note_rev', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['room_id'], ['room.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('room_id', 'card_id')
+    sa.ForeignKeyConstraint(['room_id'], ['room.id'], name=op.f('fk_room_card_room_id_room'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_room_card')),
+    sa.UniqueConstraint('room_id', 'card_id', name=op.f('uq_room_card_room_id'))
     )
     with op.batch_alter_table('room_card', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_room_card_room_id'), ['room_id'], unique=False)
@@ -108,9 +125,9 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('participant_id', sa.Integer(), nullable=False),
     sa.Column('item', sa.String(length=40), nullable=False),
-    sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('participant_id', 'item')
+    sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], name=op.f('fk_checklist_tick_participant_id_participant'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_checklist_tick')),
+    sa.UniqueConstraint('participant_id', 'item', name=op.f('uq_checklist_tick_participant_id'))
     )
     with op.batch_alter_table('checklist_tick', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_checklist_tick_participant_id'), ['participant_id'], unique=False)
@@ -120,9 +137,9 @@ def upgrade():
     sa.Column('sid', sa.String(length=64), nullable=False),
     sa.Column('participant_id', sa.Integer(), nullable=False),
     sa.Column('connected_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('sid')
+    sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], name=op.f('fk_connection_participant_id_participant'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_connection')),
+    sa.UniqueConstraint('sid', name=op.f('uq_connection_sid'))
     )
     with op.batch_alter_table('connection', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_connection_participant_id'), ['participant_id'], unique=False)
@@ -144,6 +161,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_room_card_room_id'))
 
     op.drop_table('room_card')
+    op.drop_table('record')
     with op.batch_alter_table('participant', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_participant_room_id'))
 

@@ -1,0 +1,21 @@
+"""Steps the browser tests share: a person starting or joining a room on their phone."""
+from playwright.sync_api import expect
+
+
+def start(page, base_url, name, role):
+    page.goto(base_url + "/")
+    page.fill("#start-name", name)
+    page.get_by_role("radio", name=role.capitalize()).check()
+    page.get_by_role("button", name="Start een gesprek").click()
+    expect(page.locator("#room")).to_have_attribute("data-connected", "true")
+    return page.locator("#room").get_attribute("data-code")
+
+
+def join(page, base_url, code, name, role):
+    page.goto(f"{base_url}/")
+    page.fill("#code", code.lower())
+    page.get_by_role("button", name="Naar het gesprek").click()
+    page.fill("#join-name", name)
+    page.get_by_role("radio", name=role.capitalize()).check()
+    page.get_by_role("button", name="Doe mee").click()
+    expect(page.locator("#room")).to_have_attribute("data-connected", "true")

@@ -1,0 +1,97 @@
+"""The verslag reaches every mailbox once, through a real SMTP server (aiosmtpd on loopback)."""
+from datetime import date, timedelta
+
+import pytest
+
+from tests.conftest import free_port
+from tests.helpers import post_action, seat_three, state, text_of
+from tests.smtp_server import SMTPServer
+from tests.test_closing import EMAILS
+from webapp import outbox
+from webapp.dates import dutch_date
+from webapp.extensions import mail
+
+
+@pytest.fixture
+def smtp(app):
+    server = SMTPServer(free_port())
+    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
+    mail.init_app(app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def closing_room(app):
+    code, people = seat_three(app)
+    for what in ("Sanne vraagt elke vrijdag om feedback.", "Kees laat Sanne meelopen met de bezorger."):
+        post_action(people["stagedocent"], code, "/agreements",
+                    {"what": what, "who": ["student", "praktijkopleider"], "when": "voor-volgend-gesprek"})
+    post_action(people["stagedocent"], code, "/close")
+    post_action(people["stagedocent"], code, "/next-meeting",
+                {"next_date": (date.today() + timedelta(days=30)).isoformat(), "next_time": "10:00"})
+    for role, client in people.items():
+        post_action(client, code, "/confirm", {"email": EMAILS[role]})
+    return code, people
+
+
+def deliver(app):
+    with app.app_context():
+        return outbox.deliver_due()
+
+
+def test_three_agree_and_the_docent_sends_three_messages_one_to_each(app, smtp, closing_room):
+    code, people = closing_room
+    smtp.start()
+    afspraken = [a["what"] for a in state(people["student"], code)["agreements"]]
+    assert post_action(people["stagedocent"], code, "/finalize").status_code == 200
+    assert deliver(app)["sent"] == 3
+    received = smtp.recorder.wait_for(3)
+    assert sorted(r.rcpt_tos[0] for r in received) == sorted(EMAILS.values())
+    for item in received:
+        [recipient] = item.rcpt_tos
+        raw = item.message.as_string()
+        assert [address for address in EMAILS.values() if address != recipient and address in raw] == []
+        assert item.message["Subject"] == f"Verslag stagegesprek Sanne van {dutch_date(date.today())}"
+        text = item.message.get_body(("plain",)).get_content()
+        html = text_of(item.message.get_body(("html",)).get_content())
+        for what in afspraken:
+            assert what in text and what in html
+        assert text.index("AFSPRAKEN") < text.index("BESPROKEN KAARTJES")  # afspraken first
+        [ics] = list(item.message.iter_attachments())
+        assert ics.get_content_type() == "text/calendar"
+        assert "DTSTART:" + (date.today() + timedelta(days=30)).strftime("%Y%m%d") + "T100000" in ics.get_content()
+    assert deliver(app)["sent"] == 0
+    assert len(smtp.received) == 3
+
+
+def test_when_the_mail_server_is_down_nothing_is_lost_and_each_arrives_once_later(app, smtp, closing_room):
+    code, people = closing_room
+    assert post_action(people["stagedocent"], code, "/finalize").status_code == 200
+    assert deliver(app) == {"sent": 0, "failed": 3, "skipped": 0}
+
+    status = text_of(people["stagedocent"].get(f"/r/{code}/mail").get_data(as_text=True))
+    assert "Sanne: nog niet verstuurd (1 keer geprobeerd)" in status
+    assert "Versturen lukte nog niet" in status and "Probeer opnieuw" in status
+    assert "@" not in status
+    assert people["student"].get(f"/r/{code}/mail").status_code == 403
+
+    smtp.start()
+    retried = post_action(people["stagedocent"], code, "/mail/retry")
+    assert retried.status_code == 200
+    assert deliver(app)["sent"] == 3
+    assert sorted(r.rcpt_tos[0] for r in smtp.recorder.wait_for(3)) == sorted(EMAILS.values())
+    assert deliver(app)["sent"] == 0 and len(smtp.received) == 3
+    status = text_of(people["stagedocent"].get(f"/r/{code}/mail").get_data(as_text=True))
+    assert status.count("verstuurd") == 3 and "nog niet" not in status
+
+
+def test_no_address_no_mail(app, smtp):
+    code, people = seat_three(app)
+    post_action(people["stagedocent"], code, "/close")
+    for client in people.values():
+        post_action(client, code, "/confirm", {"email": ""})
+    post_action(people["stagedocent"], code, "/finalize")
+    smtp.start()
+    assert deliver(app)["sent"] == 0
+    assert "Niemand gaf een e-mailadres" in people["stagedocent"].get(f"/r/{code}/mail").get_data(as_text=True)

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select
 
 from tests.conftest import free_port
 from webapp import outbox
+from webapp.config import Config
 from webapp.extensions import db, mail
 from webapp.models.outbox import OutboxMessage
 from webapp.models.room import Room, utcnow
@@ -212,3 +213,32 @@ def test_a_silent_mail_server_times_out_instead_of_stalling_the_sender(app):
             # One timeout fails the whole batch: the server is not tried again for every message.
             assert outbox.deliver_due() == {"sent": 0, "failed": 2, "skipped": 0}
             assert time.monotonic() - started < 2
+
+
+def test_outbox_settings_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "x")
+    for name in ("OUTBOX_INTERVAL", "MAIL_TIMEOUT", "MAIL_SSL_CAFILE"):
+        monkeypatch.delenv(name, raising=False)
+    config = Config(str(tmp_path))
+    assert (config.OUTBOX_INTERVAL, config.MAIL_TIMEOUT, config.MAIL_SSL_CAFILE) == (5, 30, None)
+
+    monkeypatch.setenv("OUTBOX_INTERVAL", "0.5")
+    monkeypatch.setenv("MAIL_TIMEOUT", "12")
+    monkeypatch.setenv("MAIL_SSL_CAFILE", "/etc/stagegesprek/school-ca.pem")
+    config = Config(str(tmp_path))
+    assert (config.OUTBOX_INTERVAL, config.MAIL_TIMEOUT, config.MAIL_SSL_CAFILE) == (
+        0.5, 12, "/etc/stagegesprek/school-ca.pem")
+
+
+def test_the_sender_waits_outbox_interval_between_rounds(app, monkeypatch):
+    app.config["OUTBOX_INTERVAL"] = 0.25
+    stop = threading.Event()
+    pauses = []
+
+    def sleep(seconds):
+        pauses.append(seconds)
+        stop.set()
+
+    monkeypatch.setattr(outbox.socketio, "sleep", sleep)
+    outbox.run_sender(app, stop=stop)
+    assert pauses == [0.25]

@@ -194,31 +194,58 @@ def only(login, password):
     return authenticate
 
 
-def test_starttls_with_login(app, certificate):
-    _, context = certificate
+def test_starttls_refuses_an_untrusted_certificate_and_trusts_mail_ssl_cafile(app, certificate):
+    cert, context = certificate
     server = SMTPServer(free_port(), tls_context=context, require_starttls=True, auth_required=True,
                         authenticator=only("stagegesprek", "geheim")).start()
     try:
         use_smtp(app, server.port)
-        app.config.update(MAIL_USE_TLS=True, MAIL_USERNAME="stagegesprek", MAIL_PASSWORD="fout")
+        app.config.update(MAIL_USE_TLS=True, MAIL_USERNAME="stagegesprek", MAIL_PASSWORD="geheim")
         mail.init_app(app)
         with app.app_context():
             ids = queue_verslag(None)
-            assert outbox.deliver_due()["failed"] == 3
+            # Self-signed and not trusted: no password and no verslag go over that connection.
+            assert outbox.deliver_due() == {"sent": 0, "failed": 3, "skipped": 0}
+            for message in db.session.scalars(db.select(OutboxMessage)):
+                assert message.sent_at is None and message.attempts == 1
+                assert message.last_error.startswith("Het certificaat van de mailserver wordt niet vertrouwd")
+                assert "CERTIFICATE_VERIFY_FAILED" in message.last_error
+
+            app.config.update(MAIL_SSL_CAFILE=str(cert), MAIL_PASSWORD="fout")
+            mail.init_app(app)
+            later = utcnow() + timedelta(minutes=1)
+            assert outbox.deliver_due(now=later)["failed"] == 3
             assert db.session.scalar(db.select(OutboxMessage.last_error)).startswith(
                 "Inloggen bij de mailserver is mislukt")
 
             app.config["MAIL_PASSWORD"] = "geheim"
             mail.init_app(app)
-            assert outbox.deliver_due(now=utcnow() + timedelta(minutes=1))["sent"] == 3
+            assert outbox.deliver_due(now=later + timedelta(minutes=5))["sent"] == 3
         assert_one_each(server.received, ids)
     finally:
         server.stop()
 
 
-def test_implicit_tls(app, certificate, monkeypatch):
+def test_starttls_checks_the_host_name_too(app, certificate):
+    cert, context = certificate  # issued to 127.0.0.1, trusted, but we ask for "localhost"
+    server = SMTPServer(free_port(), tls_context=context, require_starttls=True).start()
+    try:
+        use_smtp(app, server.port)
+        app.config.update(MAIL_SERVER="localhost", MAIL_USE_TLS=True, MAIL_SSL_CAFILE=str(cert))
+        mail.init_app(app)
+        with app.app_context():
+            queue_verslag(None, ADDRESSES[:1])
+            assert outbox.deliver_due()["failed"] == 1
+            last_error = db.session.scalar(db.select(OutboxMessage.last_error))
+            assert last_error.startswith("Het certificaat van de mailserver wordt niet vertrouwd")
+            assert "localhost" in last_error
+        assert server.received == []
+    finally:
+        server.stop()
+
+
+def test_implicit_tls_verifies_the_certificate(app, certificate):
     cert, context = certificate
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust the test certificate; verification stays on
     server = SMTPServer(free_port(), ssl_context=context).start()
     try:
         use_smtp(app, server.port)
@@ -226,7 +253,13 @@ def test_implicit_tls(app, certificate, monkeypatch):
         mail.init_app(app)
         with app.app_context():
             ids = queue_verslag(None)
-            assert outbox.deliver_due()["sent"] == 3
+            assert outbox.deliver_due()["failed"] == 3
+            assert db.session.scalar(db.select(OutboxMessage.last_error)).startswith(
+                "Het certificaat van de mailserver wordt niet vertrouwd")
+
+            app.config["MAIL_SSL_CAFILE"] = str(cert)
+            mail.init_app(app)
+            assert outbox.deliver_due(now=utcnow() + timedelta(minutes=1))["sent"] == 3
         assert_one_each(server.received, ids)
     finally:
         server.stop()

@@ -15,6 +15,11 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
 class Config:
     """Defaults give the embedded mode: SQLite in instance/, mail as files, one process."""
 
@@ -55,6 +60,13 @@ class Config:
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
         self.MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Stagegesprek <noreply@localhost>")
+        # Seconds an SMTP conversation may hang before it counts as failed (Flask-Mailman waits forever
+        # without it); must stay well below the outbox's lease (outbox.LEASE_SECONDS).
+        self.MAIL_TIMEOUT = _float("MAIL_TIMEOUT", 30)
+        # A private CA for the mail server's certificate (PEM), trusted besides the system's CAs.
+        self.MAIL_SSL_CAFILE = os.environ.get("MAIL_SSL_CAFILE") or None
+        # Seconds between two rounds of the outbox's sender.
+        self.OUTBOX_INTERVAL = _float("OUTBOX_INTERVAL", 5)
 
     def as_dict(self) -> dict:
         return {key: value for key, value in vars(self).items() if key.isupper()}

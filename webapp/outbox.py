@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import signal
 import smtplib
+import ssl
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from flask.cli import AppGroup
 from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import or_, select, update
 
+from webapp import mail_backend
 from webapp.extensions import db, mail, socketio
 from webapp.models.outbox import OutboxMessage
 from webapp.models.room import utcnow
@@ -30,7 +32,9 @@ BACKOFF_MAX = 30 * 60
 # How long a sender owns a claimed message; must outlast one SMTP conversation (see MAIL_TIMEOUT).
 # A sender that dies keeps its message this long, then another sender re-sends it.
 LEASE_SECONDS = 5 * 60
-SMTP_TIMEOUT = 30  # Flask-Mailman waits forever without MAIL_TIMEOUT; a hung server must not stall us
+# MAIL_BACKEND short names served by our own class instead of Flask-Mailman's: `smtp` verifies the
+# server's certificate (see webapp.mail_backend). A full dotted path still picks any class.
+BACKENDS = {"smtp": mail_backend.EmailBackend}
 
 outbox_cli = AppGroup("outbox", help="De mailwachtrij: berichten versturen.")
 
@@ -167,7 +171,7 @@ def status_for_room(room_id: int) -> list[DeliveryStatus]:
 
 def run_sender(app: Flask, interval: float | None = None, stop: threading.Event | None = None) -> None:
     """Deliver due mail every `interval` seconds until `stop` is set; an error is logged, never fatal."""
-    interval = interval if interval is not None else app.config.get("OUTBOX_INTERVAL", 5)
+    interval = interval if interval is not None else app.config["OUTBOX_INTERVAL"]
     while not (stop and stop.is_set()):
         with app.app_context():
             try:
@@ -218,7 +222,10 @@ def _msgid_domain() -> str:
 
 
 def _open_connection():
-    connection = mail.get_connection(timeout=current_app.config.get("MAIL_TIMEOUT") or SMTP_TIMEOUT)
+    backend = current_app.extensions["mailman"].backend  # MAIL_BACKEND as Flask-Mailman read it in init_app
+    # MAIL_TIMEOUT: Flask-Mailman waits forever without it, and a hung server must not stall the sender.
+    connection = mail.get_connection(backend=BACKENDS.get(backend, backend),
+                                     timeout=current_app.config["MAIL_TIMEOUT"])
     connection.open()
     return connection
 
@@ -256,6 +263,10 @@ def _describe(exc: Exception) -> str:
         reason = "Inloggen bij de mailserver is mislukt"
     elif isinstance(exc, smtplib.SMTPException):
         reason = "De mailserver gaf een fout"
+    elif isinstance(exc, ssl.SSLCertVerificationError):
+        reason = "Het certificaat van de mailserver wordt niet vertrouwd"
+    elif isinstance(exc, ssl.SSLError):
+        reason = "Een beveiligde verbinding met de mailserver is mislukt"
     elif isinstance(exc, OSError):
         reason = "De mailserver is niet bereikbaar"
     else:

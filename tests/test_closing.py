@@ -152,3 +152,26 @@ def test_a_vervolggesprek_opens_with_the_previous_afspraken_and_links_back(app, 
     old = people["praktijkopleider"].get(f"/r/{code}").get_data(as_text=True)
     assert f'href="/r/{new_code}"' in old
     assert post_action(people["student"], code, "/follow-up").status_code == 409
+
+
+def test_the_verslag_downloads_as_a_pdf_for_participants_only(app, table):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    code, people = table
+    post_action(people["stagedocent"], code, "/close")
+    agree_all(code, people)
+    post_action(people["stagedocent"], code, "/finalize")
+    response = people["student"].get(f"/r/{code}/record.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(BytesIO(response.data))
+    assert len(reader.pages) == 1
+    assert round(float(reader.pages[0].mediabox.width)) == 595  # A4, in points
+    text = " ".join(reader.pages[0].extract_text().split())
+    assert "Sanne vraagt elke vrijdag om feedback." in text and "Zelf de kassa gedaan." in text
+    with app.app_context():
+        from webapp.extensions import db
+        from webapp.models import Record
+        assert db.session.query(Record).one().content_hash in text.replace(" ", "")
+    assert app.test_client().get(f"/r/{code}/record.pdf").status_code == 403

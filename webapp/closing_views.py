@@ -1,5 +1,5 @@
 """HTTP views of closing: afronden, akkoord, versturen, the verslag page and the vervolggesprek."""
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 
 from realtime.broadcast import broadcast
 from webapp import closing, outbox
@@ -8,6 +8,7 @@ from webapp.responses import changed, fragment, is_htmx, participant_in
 from webapp.roles import Forbidden, may
 from webapp.room_view import RoomView
 from webapp.rooms import RoomError
+from webapp.verslag_pdf import render_pdf
 
 bp = Blueprint("closing", __name__, url_prefix="/r/<code>")
 
@@ -72,10 +73,26 @@ def record(code):
     """The frozen verslag, for the deelnemers of this conversation."""
     room, me = participant_in(code)
     view = RoomView(room)
+    stored = _stored_record(view)
+    return render_template("verslag/page.html", room=room, me=me, data=stored.data,
+                           content_hash=stored.content_hash, follow_up=view.follow_up)
+
+
+@bp.get("/record.pdf")
+def record_pdf(code):
+    """The frozen verslag as a PDF to download."""
+    room, _me = participant_in(code)
+    stored = _stored_record(RoomView(room))
+    response = make_response(render_pdf(stored.data, stored.content_hash))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="verslag-{stored.data["date"]}.pdf"'
+    return response
+
+
+def _stored_record(view: RoomView):
     if view.record is None:
         raise RoomError("Er is nog geen verslag. Dat komt er als de stagedocent het gesprek afrondt.", 409)
-    return render_template("verslag/page.html", room=room, me=me, data=view.record.data,
-                           content_hash=view.record.content_hash, follow_up=view.follow_up)
+    return view.record
 
 
 @bp.get("/mail")

@@ -20,14 +20,17 @@ backlog = int(os.environ.get("LISTEN_BACKLOG", "2048"))
 
 
 def post_worker_init(worker):
-    """Start the outbox's sender in this worker, next to the app it serves."""
+    """Start the background work (mail sender, housekeeping) in this worker, next to the app it serves."""
+    import gc
+
     from flask import Flask
 
-    from webapp.outbox import start_sender
+    from webapp.housekeeping import start_background_work
 
     if not isinstance(worker.wsgi, Flask):  # e.g. gunicorn's error app after a failed reload
         worker.log.warning("Stagegesprek: no mail sender in worker %s: %r is not the Flask app",
                            worker.pid, worker.wsgi)
         return
-    start_sender(worker.wsgi)
+    start_background_work(worker.wsgi)
+    gc.freeze()  # see wsgi.py: keep start-up objects out of full collections
     worker.log.info("Stagegesprek: mail sender started in worker %s", worker.pid)

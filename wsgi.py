@@ -3,11 +3,11 @@ import eventlet
 
 eventlet.monkey_patch()
 
+import gc  # noqa: E402
 import os  # noqa: E402
 
 from webapp import create_app  # noqa: E402
-from webapp.extensions import socketio  # noqa: E402
-from webapp.outbox import start_sender  # noqa: E402
+from webapp.housekeeping import start_background_work  # noqa: E402
 
 app = create_app()
 
@@ -22,7 +22,10 @@ def serve() -> None:
 
     host, port = app.config["HOST"], app.config["PORT"]
     listener = eventlet.listen((host, port), backlog=LISTEN_BACKLOG)
-    start_sender(app)  # the mail outbox: delivers queued mail with retries
+    start_background_work(app)
+    # Everything loaded so far lives as long as the process: keep it out of the garbage collector's
+    # full collections, which otherwise pause every connection for hundreds of ms at a few thousand.
+    gc.freeze()
     print(f"Stagegesprek luistert op http://{host}:{port}", flush=True)
     eventlet.wsgi.server(listener, app, max_size=MAX_CONNECTIONS, log_output=False)
 

@@ -1,5 +1,8 @@
 """Scale-out: two server processes on one PostgreSQL database, sharing events through Redis."""
+import os
+import signal
 import socket
+import time
 import uuid
 
 import pytest
@@ -60,3 +63,28 @@ def test_a_change_on_one_worker_reaches_phones_on_the_other(two_workers):
     assert {p["name"]: p["online"] for p in docent.state()["participants"]} == {"Marieke": True, "Sanne": True}
     assert docent.state()["version"] == student.state()["version"]
     docent.close(), student.close()
+
+
+def test_a_worker_killed_outright_leaves_nobody_online_for_long(tmp_path, postgres_url, redis_url):
+    """Its phones' connections die with it; the surviving worker's housekeeping shows them offline."""
+    env = {"DATABASE_URL": postgres_url, "REDIS_URL": redis_url, "SECRET_KEY": "shared-secret",
+           "HOUSEKEEPING_INTERVAL": "0.3", "WORKER_DEAD_AFTER": "2"}
+    doomed = LiveServer(tmp_path, env).start()
+    survivor = LiveServer(tmp_path, env).start()
+    try:
+        docent = Phone(survivor.url)
+        code = docent.start("Marieke", "stagedocent")
+        docent.connect()
+        student = Phone(doomed.url)
+        student.join(code, "Sanne", "student")
+        student.connect()
+        docent.wait_for(lambda event, data: event == "update" and online_in(data["fragments"]["deelnemers"], "Sanne"))
+        os.kill(doomed.process.pid, signal.SIGKILL)
+        killed = time.monotonic()
+        docent.wait_for(lambda event, data: event == "update"
+                        and not online_in(data["fragments"]["deelnemers"], "Sanne"), timeout=10)
+        print(f"\nSanne shown offline {time.monotonic() - killed:.1f} s after her server was killed")
+        docent.close()
+    finally:
+        doomed.stop()
+        survivor.stop()

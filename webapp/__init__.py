@@ -28,7 +28,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_socketio(app)
 
     from webapp import (agreement_views, closing_views, content, conversation_views, database, errors, main,
-                        outbox, pages, room_views, templating)
+                        outbox, pages, room_views, templating, workers)
+    workers.init_app(app)
     content.init_app(app)  # raises on broken content: the app refuses to start
     database.init_app(app)
     outbox.init_app(app)

@@ -67,6 +67,10 @@ class Config:
         self.MAIL_SSL_CAFILE = os.environ.get("MAIL_SSL_CAFILE") or None
         # Seconds between two rounds of the outbox's sender.
         self.OUTBOX_INTERVAL = _float("OUTBOX_INTERVAL", 5)
+        # Housekeeping: every worker says it is alive this often; connections of a worker that has been
+        # silent for WORKER_DEAD_AFTER seconds (it crashed) are dropped, so nobody shows online forever.
+        self.HOUSEKEEPING_INTERVAL = _float("HOUSEKEEPING_INTERVAL", 15)
+        self.WORKER_DEAD_AFTER = _float("WORKER_DEAD_AFTER", 60)
 
     def as_dict(self) -> dict:
         return {key: value for key, value in vars(self).items() if key.isupper()}

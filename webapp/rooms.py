@@ -17,6 +17,7 @@ from webapp.extensions import db
 from webapp.models import Connection, Participant, Room, RoomStatus
 from webapp.models.room import utcnow
 from webapp.roles import PRAKTIJKOPLEIDER, ROLES, STAGEDOCENT, STUDENT, require
+from webapp.workers import worker_id
 
 NAME_MAX = 40
 
@@ -195,7 +196,7 @@ def connect(room: Room, participant: Participant, sid: str) -> bool:
     came_online = not participant.connections
     if came_online:
         bump_version(room)
-    db.session.add(Connection(sid=sid, participant_id=participant.id))
+    db.session.add(Connection(sid=sid, participant_id=participant.id, worker_id=worker_id()))
     db.session.commit()
     return came_online
 

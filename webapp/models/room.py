@@ -32,7 +32,7 @@ class Room(db.Model):
     # the stagedocent may set it to "unlocked" to let a fourth person in.
     admission: Mapped[str] = mapped_column(String(16), default="filling")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
     # The live phase of the stappenplan (an id from the content), since when, and the card on the table.
     phase: Mapped[str | None] = mapped_column(String(40), default=None)
     phase_started_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -93,5 +93,16 @@ class Connection(db.Model):
     sid: Mapped[str] = mapped_column(String(64))
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The server process that holds the connection: if it dies, housekeeping drops its connections.
+    worker_id: Mapped[str] = mapped_column(String(80), index=True, default="", server_default="")
 
     participant: Mapped[Participant] = relationship(back_populates="connections")
+
+
+class Worker(db.Model):
+    """A server process that holds connections, with the last time it said it was alive."""
+
+    __tablename__ = "worker"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

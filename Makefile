@@ -21,6 +21,7 @@ run: db-upgrade
 
 test: install
 	bash scripts/ensure-chromium
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -1,8 +1,8 @@
 """Socket.IO handlers: a phone joins its room's channels, and its presence is kept live."""
+import re
+
 from flask import request
 from flask_socketio import emit, join_room
-
-import re
 
 from realtime.broadcast import broadcast, person_channel, role_channel, send_full, send_typing
 from webapp import rooms

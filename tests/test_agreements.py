@@ -3,8 +3,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from webapp.extensions import socketio
 from tests.helpers import post_action, seat_three, state, text_of
+from webapp.extensions import socketio
 
 
 @pytest.fixture

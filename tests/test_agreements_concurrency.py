@@ -11,8 +11,6 @@ import threading
 import time
 from collections import Counter
 
-import pytest
-
 from tests.test_live_server import Phone
 
 ITEM = re.compile(r'<li data-agreement-id="(\d+)" data-rev="(\d+)">\s*<p class="wat">(.*?)</p>', re.S)
@@ -107,7 +105,8 @@ def test_three_phones_editing_at_once_lose_nothing(live_server):
         assert phone.snapshot() == expected
 
     total = sum(tally.values())
-    print(f"\n{total} changes in {elapsed:.1f} s by 3 phones: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
+    counts = ", ".join(f"{kind} {count}" for kind, count in sorted(tally.items()))
+    print(f"\n{total} changes in {elapsed:.1f} s by 3 phones: {counts}")
     print(f"{len(expected)} afspraken at the end, room version {server['version']}")
     assert total == 3 * OPS_PER_PHONE
     assert tally["edit applied"] > 0 and tally["edit refused (409)"] > 0

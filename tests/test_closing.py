@@ -5,8 +5,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from webapp.extensions import socketio
 from tests.helpers import post_action, seat_three, state, text_of
+from webapp.extensions import socketio
 
 EMAILS = {"student": "sanne@example.nl", "stagedocent": "marieke@school.example",
           "praktijkopleider": "kees@bedrijf.example"}
@@ -97,7 +97,8 @@ def test_the_sent_verslag_is_frozen_with_its_hash_and_the_room_is_read_only(app,
     code, people = table
     post_action(people["stagedocent"], code, "/close")
     next_day = (date.today() + timedelta(days=21)).isoformat()
-    assert post_action(people["stagedocent"], code, "/next-meeting", {"next_date": next_day, "next_time": "14:30"}).status_code == 200
+    planned = post_action(people["stagedocent"], code, "/next-meeting", {"next_date": next_day, "next_time": "14:30"})
+    assert planned.status_code == 200
     agree_all(code, people)
     assert post_action(people["student"], code, "/finalize").status_code == 403
     assert post_action(people["stagedocent"], code, "/finalize").status_code == 200
@@ -105,8 +106,8 @@ def test_the_sent_verslag_is_frozen_with_its_hash_and_the_room_is_read_only(app,
 
     page = people["praktijkopleider"].get(f"/r/{code}/record").get_data(as_text=True)
     with app.app_context():
-        from webapp.models import Record
         from webapp.extensions import db
+        from webapp.models import Record
         record = db.session.query(Record).one()
         assert record.content_hash == hashlib.sha256(record.body.encode()).hexdigest()
         assert record.content_hash in page
@@ -123,8 +124,8 @@ def test_the_sent_verslag_is_frozen_with_its_hash_and_the_room_is_read_only(app,
         assert response.status_code in (403, 409), (path, response.status_code)
         assert "afgerond" in response.get_data(as_text=True)
     with app.app_context():
-        from webapp.models import Record
         from webapp.extensions import db
+        from webapp.models import Record
         assert db.session.query(Record).one().body == record.body
 
 

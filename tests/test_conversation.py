@@ -1,8 +1,8 @@
 """The conversation on three phones: phases, cards and notes reach everyone with the same version."""
 import pytest
 
-from webapp.extensions import socketio
 from tests.helpers import post_action, seat_three, state
+from webapp.extensions import socketio
 
 
 @pytest.fixture
@@ -113,7 +113,8 @@ def test_notes_on_cards_are_shared_and_never_silently_overwritten(table):
     post_action(people["student"], code, "/cards/draw", {"deck": "leren", "card": "leren-03"})
     form = people["praktijkopleider"].get(f"/r/{code}/cards/leren-03/note").get_data(as_text=True)
     assert 'name="rev" value="0"' in form
-    saved = post_action(people["praktijkopleider"], code, "/cards/leren-03/note", {"note": "Klant alleen geholpen.", "rev": "0"})
+    saved = post_action(people["praktijkopleider"], code, "/cards/leren-03/note",
+                        {"note": "Klant alleen geholpen.", "rev": "0"})
     assert saved.status_code == 200
     assert "Klant alleen geholpen." in last_update(phones["student"])["fragments"]["kaartje"]
     stale = post_action(people["student"], code, "/cards/leren-03/note", {"note": "Kassa gedaan.", "rev": "0"})
@@ -148,7 +149,8 @@ def test_everyone_ticks_their_own_checklist_and_all_see_who_is_ready(table):
     kees = next(p for p in state(people["student"], code)["participants"] if p["name"] == "Kees")
     assert checklists[kees["id"]] == {"participant_id": kees["id"], "done": total, "total": total, "ready": True}
     assert 'data-ready="true"' in last_update(phones["student"])["fragments"]["klaar"]
-    assert post_action(people["praktijkopleider"], code, "/checklist", {"item": "voor-99", "done": "1"}).status_code == 400
+    unknown = post_action(people["praktijkopleider"], code, "/checklist", {"item": "voor-99", "done": "1"})
+    assert unknown.status_code == 400
 
 
 def test_text_is_limited_and_escaped_everywhere(table):

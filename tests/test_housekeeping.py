@@ -1,13 +1,13 @@
 """Housekeeping: a crashed server's phones go offline, and conversations past retention are deleted."""
 from datetime import timedelta
 
+from tests.helpers import post_action, seat_three, state
+from tests.test_live_server import online_in
 from webapp import outbox
 from webapp.extensions import db, socketio
 from webapp.housekeeping import tidy
 from webapp.models import Agreement, Connection, OutboxMessage, Participant, Record, Room, Worker
 from webapp.models.room import utcnow
-from tests.helpers import post_action, seat_three, state
-from tests.test_live_server import online_in
 
 
 def test_connections_of_a_dead_worker_are_dropped_and_the_room_told(app):

@@ -1,6 +1,7 @@
 """The gesprekstool's pages: every card, principle, checklist item and way to use the cards is shown."""
 import math
 import re
+
 import pytest
 from flask import render_template
 from markupsafe import escape

@@ -1,9 +1,9 @@
 """The server checks every action for the role and the room: forbidden ones get 403 and change nothing."""
 import pytest
 
+from tests.helpers import post_action, seat_three, start_room, state
 from webapp.extensions import db
 from webapp.models import Room
-from tests.helpers import post_action, seat_three, start_room, state
 
 # (path, data) per action; the card actions need a card on the table first.
 ACTIONS = {

@@ -1,8 +1,8 @@
 """Presence and the broadcast of fragments over Socket.IO (Flask-SocketIO's test client)."""
 import pytest
 
-from webapp.extensions import socketio
 from tests.helpers import post_action, seat_three, state
+from webapp.extensions import socketio
 
 
 def connect(app, client, code, version):

@@ -1,8 +1,8 @@
 """Starting a conversation, joining it and who may come in, over HTTP."""
 import re
 
-from webapp import codes
 from tests.helpers import join, post_action, start_room, state, text_of
+from webapp import codes
 
 
 def test_start_page_offers_to_start_or_join(client):

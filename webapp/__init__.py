@@ -27,8 +27,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     mail.init_app(app)
     _init_socketio(app)
 
-    from webapp import (agreement_views, closing_views, content, conversation_views, database, errors, main,
-                        outbox, pages, room_views, templating, workers)
+    from webapp import (
+        agreement_views,
+        closing_views,
+        content,
+        conversation_views,
+        database,
+        errors,
+        main,
+        outbox,
+        pages,
+        room_views,
+        templating,
+        workers,
+    )
     workers.init_app(app)
     content.init_app(app)  # raises on broken content: the app refuses to start
     database.init_app(app)

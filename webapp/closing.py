@@ -4,13 +4,14 @@ import re
 from datetime import date, time
 
 from flask import url_for
+
 from webapp import outbox, rooms, verslag
 from webapp.extensions import db
 from webapp.models import Participant, Record, Room, RoomStatus
 from webapp.models.room import utcnow
 from webapp.roles import require
-from webapp.rooms import RoomError, change, require_status, reset_consent
 from webapp.room_view import RoomView
+from webapp.rooms import RoomError, change, require_status, reset_consent
 
 REMARK_MAX = 500
 EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")

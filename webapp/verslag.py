@@ -24,8 +24,8 @@ def snapshot(view, day: date | None = None) -> dict:
     return {
         "code": room.code,
         "date": (day or utcnow().date()).isoformat(),
-        "participants": [{"name": p.name, "role": p.role, "role_label": LABELS[p.role], "agreed": p.agreed_at is not None,
-                          "remark": p.remark} for p in participants],
+        "participants": [{"name": p.name, "role": p.role, "role_label": LABELS[p.role],
+                          "agreed": p.agreed_at is not None, "remark": p.remark} for p in participants],
         "agreements": [{"what": a.what, "who": who_label(a.who), "when": when_label(a.when)} for a in view.agreements],
         "discussed": [{"id": card.id, "set": view.content.deck(card.deck).title, "question": card.question,
                        "note": rc.note} for card, rc in view.discussed],

@@ -19,3 +19,16 @@ def join(page, base_url, code, name, role):
     page.get_by_role("radio", name=role.capitalize()).check()
     page.get_by_role("button", name="Doe mee").click()
     expect(page.locator("#room")).to_have_attribute("data-connected", "true")
+
+
+def add_agreement(page, what, who=("Student",), day=None):
+    """Write a new afspraak in the room's form: `who` by their labels, `day` a date or the next conversation."""
+    form = page.locator("#nieuwe-afspraak")
+    page.fill("#nieuw-what", what)
+    for label in who:
+        form.get_by_label(label).check()
+    if day is not None:
+        form.get_by_label("Op een datum").check()
+        page.fill("#nieuw-date", day.isoformat())
+    form.get_by_role("button", name="Zet de afspraak erbij").click()
+    expect(page.locator("#nieuw-what")).to_have_value("")

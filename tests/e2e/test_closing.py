@@ -4,14 +4,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.steps import add_agreement
+
 pytestmark = pytest.mark.e2e
 
 
 def test_closing_agreeing_and_sending_on_three_phones(three):
     docent, student, opleider = three
-    docent.fill("#nieuw-what", "Sanne vraagt elke vrijdag om feedback.")
-    docent.locator("#nieuwe-afspraak").get_by_label("Student").check()
-    docent.get_by_role("button", name="Zet de afspraak erbij").click()
+    add_agreement(docent, "Sanne vraagt elke vrijdag om feedback.")
     expect(student.locator("#afspraken li")).to_have_count(1)
 
     docent.get_by_role("button", name="Gesprek afronden").click()

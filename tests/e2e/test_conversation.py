@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.steps import add_agreement
+
 pytestmark = pytest.mark.e2e
 
 
@@ -32,23 +34,14 @@ def test_three_phones_share_the_card_the_phase_and_the_afspraken(three):
     opleider.locator("#bewerken").get_by_role("button", name="Opslaan").click()
     expect(student.locator("#kaartje .notitie")).to_contain_text("hielp zelf een klant")
 
-    docent.fill("#nieuw-what", "Sanne vraagt elke vrijdag om feedback.")
-    docent.locator("#nieuwe-afspraak").get_by_label("Student").check()
-    docent.locator("#nieuwe-afspraak").get_by_label("Praktijkopleider").check()
-    docent.get_by_role("button", name="Zet de afspraak erbij").click()
+    add_agreement(docent, "Sanne vraagt elke vrijdag om feedback.", who=("Student", "Praktijkopleider"))
     for page in three:
         expect(page.locator("#afspraken li")).to_have_count(1)
         expect(page.locator("#afspraken")).to_contain_text("Wie: Student, Praktijkopleider")
-    expect(docent.locator("#nieuw-what")).to_have_value("")
 
     day = date.today() + timedelta(days=10)
     for text in ("Kees laat Sanne een dag meelopen met de bezorger.", "Marieke belt over twee weken."):
-        student.fill("#nieuw-what", text)
-        student.locator("#nieuwe-afspraak").get_by_label("Praktijkopleider").check()
-        student.locator("#nieuwe-afspraak").get_by_label("Op een datum").check()
-        student.fill("#nieuw-date", day.isoformat())
-        student.get_by_role("button", name="Zet de afspraak erbij").click()
-        expect(student.locator("#nieuw-what")).to_have_value("")
+        add_agreement(student, text, who=("Praktijkopleider",), day=day)
     expect(opleider.locator("#afspraken li")).to_have_count(3)
 
     width = student.evaluate("document.documentElement.scrollWidth")
@@ -62,9 +55,7 @@ def test_three_phones_share_the_card_the_phase_and_the_afspraken(three):
 
 def test_an_edit_refused_for_an_old_rev_shows_both_versions_to_merge(three):
     docent, student, opleider = three
-    docent.fill("#nieuw-what", "Elke week tien minuten praten.")
-    docent.locator("#nieuwe-afspraak").get_by_label("Student").check()
-    docent.get_by_role("button", name="Zet de afspraak erbij").click()
+    add_agreement(docent, "Elke week tien minuten praten.")
     expect(student.locator("#afspraken li")).to_have_count(1)
 
     student.locator("#afspraken").get_by_role("button", name="Pas aan").click()

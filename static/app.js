@@ -86,9 +86,9 @@
 
   // An edit form opened in this phone's panel gets the focus; "Stop" closes it again.
   const editor = document.getElementById("bewerken");
-  document.addEventListener("htmx:after:swap", function () {
+  document.addEventListener("htmx:after:swap", function (event) {
     const heading = editor.querySelector("h2");
-    if (heading && !editor.contains(document.activeElement)) heading.focus();
+    if (event.detail.ctx && event.detail.ctx.target === editor && heading) heading.focus();
   });
   editor.addEventListener("click", function (event) {
     if (event.target.closest("[data-close-editor]")) editor.replaceChildren();

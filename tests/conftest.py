@@ -142,15 +142,27 @@ def browser():
 
 @pytest.fixture
 def phone(browser):
-    """A factory for phone-sized browser contexts (360 x 740, touch), each its own person."""
-    contexts = []
+    """A factory for phone-sized browser contexts (360 x 740, touch), each its own person.
+
+    A script error or a blocked resource (Content-Security-Policy) on any phone fails the test."""
+    contexts, errors = [], []
 
     def make():
         context = browser.new_context(viewport={"width": 360, "height": 740}, has_touch=True, is_mobile=True,
                                       locale="nl-NL")
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+        page.on("console", lambda message: message.type == "error" and not _expected_offline(message.text)
+                and errors.append(f"{page.url}: {message.text}"))
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert errors == []
+
+
+def _expected_offline(text: str) -> bool:
+    """Network errors that tests cause on purpose (a phone taken offline, a 4xx answer shown to the user)."""
+    return "net::ERR_INTERNET_DISCONNECTED" in text or "the server responded with a status of 4" in text

@@ -202,3 +202,11 @@ def test_unknown_pages_and_methods_answer_in_dutch(client):
     response = client.get("/rooms")
     assert response.status_code == 405
     assert re.search(r"Dit kan zo niet", response.get_data(as_text=True))
+
+
+def test_the_browser_is_told_to_run_only_our_own_scripts(client):
+    response = client.get("/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"

@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         outbox,
         pages,
         room_views,
+        security,
         templating,
         workers,
     )
@@ -47,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     outbox.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    security.init_app(app)
     for blueprint in (main.bp, pages.bp, room_views.bp, conversation_views.bp, agreement_views.bp,
                       closing_views.bp):
         app.register_blueprint(blueprint)

@@ -77,11 +77,17 @@
     window.location.reload();
   });
 
-  // The acting phone also gets its own answer over HTTP; one that arrives after a newer push is dropped.
+  // The acting phone also gets its own answer over HTTP. When a newer push came first, the answer's live
+  // regions are older than the screen and are dropped; its own parts (a cleared form, a message) still apply.
+  const liveRegions = new Set(room.dataset.regions.split(" "));
   document.addEventListener("htmx:before:swap", function (event) {
     const response = event.detail.ctx.response;
     const header = response && response.headers.get("X-Room-Version");
-    if (header && Number(header) < version) event.preventDefault();
+    if (!header || Number(header) >= version) return;
+    const tasks = event.detail.tasks;
+    for (let i = tasks.length - 1; i >= 0; i--) {
+      if (tasks[i].target && liveRegions.has(tasks[i].target.id)) tasks.splice(i, 1);
+    }
   });
 
   // An edit form opened in this phone's panel gets the focus; "Stop" closes it again.

@@ -16,7 +16,7 @@ def render_pdf(data: dict, content_hash: str) -> bytes:
     pdf.set_font("DejaVu", size=10)
     pdf.set_margins(18, 15, 18)
     pdf.add_page()
-    body = render_template("verslag/inhoud.html", data=data)
+    body = render_template("verslag/inhoud.html", data=data, final=True)
     pdf.write_html(f"<h1>Verslag van het stagegesprek</h1>{body}"
                    f"<p>Dit verslag is vastgezet. Controlecode (SHA-256):<br>{content_hash}</p>",
                    font_family="DejaVu")

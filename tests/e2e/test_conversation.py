@@ -85,3 +85,33 @@ def test_looking_back_at_a_phase_stays_on_this_phone(three):
     expect(student.locator("#fase-inkijk")).to_be_empty()
     opleider.get_by_role("button", name="Terug naar nu: Kennismaken").click()
     expect(opleider.locator("#fase-inkijk")).to_be_empty()
+
+
+def test_a_late_answer_never_overwrites_newer_pushes_but_still_clears_the_form(live_server, three):
+    """The student's own answer is held back until the docent's later change has been pushed."""
+    import json
+    import time
+
+    import requests
+
+    docent, student, _ = three
+    cookies = {c["name"]: c["value"] for c in docent.context.cookies()}
+    token = json.loads(docent.locator("body").get_attribute("hx-headers:inherited"))["X-CSRFToken"]
+    code = docent.locator("#room").get_attribute("data-code")
+
+    def hold_answer(route):
+        answer = route.fetch()  # the server has saved the student's afspraak and pushed it
+        requests.post(f"{live_server.url}/r/{code}/agreements", cookies=cookies, headers={"X-CSRFToken": token},
+                      data={"what": "Marieke belt de praktijkopleider.", "who": "stagedocent",
+                            "when": "voor-volgend-gesprek"}, timeout=5)
+        time.sleep(1)  # both pushes reach the student's phone before its own answer does
+        route.fulfill(response=answer)
+
+    student.route(f"**/r/{code}/agreements", hold_answer)
+    student.fill("#nieuw-what", "Sanne vraagt om feedback.")
+    student.locator("#nieuwe-afspraak").get_by_label("Student").check()
+    student.get_by_role("button", name="Zet de afspraak erbij").click()
+    expect(student.locator("#meldingen")).to_contain_text("De afspraak staat erbij.")
+    expect(student.locator("#nieuw-what")).to_have_value("")
+    expect(student.locator("#afspraken li")).to_have_count(2)
+    expect(student.locator("#afspraken")).to_contain_text("Marieke belt de praktijkopleider.")

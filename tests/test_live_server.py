@@ -39,9 +39,9 @@ class Phone:
     def state(self):
         return self.http.get(f"{self.base_url}/r/{self.code}/state.json").json()
 
-    def connect(self):
+    def connect(self, transports=("websocket",)):
         cookie = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
-        self.sio.connect(self.base_url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
+        self.sio.connect(self.base_url, headers={"Cookie": cookie}, transports=list(transports), wait_timeout=10)
         self.sio.emit("join", {"code": self.code, "version": self.state()["version"]})
 
     def post(self, path, data=None):
@@ -101,6 +101,19 @@ def test_a_fourth_join_over_http_reaches_all_three_phones(live_server, three_pho
     assert fourth.join(docent.code, "Ahmed", "praktijkopleider").status_code == 200
     versions = {phone.wait_for(presence_shows("Ahmed"))["version"] for phone in three_phones}
     assert versions == {docent.state()["version"]}
+
+
+def test_a_phone_behind_a_network_that_blocks_websockets_works_over_long_polling(live_server, three_phones):
+    docent = three_phones[0]
+    fourth = Phone(live_server.url)
+    docent.post("/lock", {"locked": "0"})
+    fourth.join(docent.code, "Ahmed", "praktijkopleider")
+    fourth.connect(transports=("polling",))
+    assert fourth.sio.transport() == "polling"
+    docent.wait_for(lambda event, data: event == "update" and online_in(data["fragments"]["deelnemers"], "Ahmed"))
+    docent.post("/lock", {"locked": "1"})
+    fourth.wait_for(lambda event, data: event == "update" and "op slot" in data["fragments"]["deelnemers"])
+    fourth.close()
 
 
 def test_closing_a_phone_shows_it_offline_to_the_others(three_phones):

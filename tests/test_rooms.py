@@ -1,6 +1,7 @@
 """Starting a conversation, joining it and who may come in, over HTTP."""
 import re
 
+from tests.conftest import csrf_from
 from tests.helpers import join, post_action, start_room, state, text_of
 from webapp import codes
 
@@ -210,3 +211,13 @@ def test_the_browser_is_told_to_run_only_our_own_scripts(client):
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_starting_rooms_is_limited_per_address(app):
+    app.config["CREATE_RATE_LIMIT"] = "3 per hour"
+    client = app.test_client()
+    for _ in range(3):
+        start_room(client)
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    response = client.post("/rooms", data={"name": "Sanne", "role": "student", "csrf_token": token})
+    assert response.status_code == 429

@@ -39,6 +39,8 @@ class Config:
         self.RETENTION_DAYS = _int("RETENTION_DAYS", 30)
         # Joining with a wrong code: few enough tries that guessing a live code never pays off.
         self.JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT", "20 per minute")
+        # Starting conversations, per address: a school behind one NAT address starts many in an hour.
+        self.CREATE_RATE_LIMIT = os.environ.get("CREATE_RATE_LIMIT", "60 per hour")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = True
         # Socket.IO heartbeat: a phone that silently loses its network is shown offline within

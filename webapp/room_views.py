@@ -1,5 +1,5 @@
 """HTTP views of a room: thin; they identify the deelnemer, call the domain, then broadcast."""
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from realtime.broadcast import broadcast, evict
 from webapp import meeting, rooms
@@ -16,7 +16,7 @@ bp = Blueprint("room", __name__)
 
 
 @bp.post("/rooms")
-@limiter.limit("30 per hour")
+@limiter.limit(lambda: current_app.config["CREATE_RATE_LIMIT"])
 def create():
     """Start a conversation: the creator is its first deelnemer."""
     try:

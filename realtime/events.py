@@ -5,7 +5,7 @@ from flask import request
 from flask_socketio import emit, join_room
 
 from realtime.broadcast import broadcast, person_channel, role_channel, send_full, send_typing
-from webapp import rooms
+from webapp import presence, rooms
 from webapp.identity import current_participant
 from webapp.regions import Viewer
 
@@ -26,7 +26,7 @@ def on_join(data):
         return
     for channel in (room.code, role_channel(room.code, me.role), person_channel(me.id)):
         join_room(channel)
-    if rooms.connect(room, me, request.sid):
+    if presence.connect(room, me, request.sid):
         broadcast(room, PRESENCE, skip_sid=request.sid)
     version = data.get("version")
     if not isinstance(version, int) or version < room.version:
@@ -34,7 +34,7 @@ def on_join(data):
 
 
 def on_disconnect(reason=None):
-    room = rooms.disconnect(request.sid)
+    room = presence.disconnect(request.sid)
     if room is not None:
         broadcast(room, PRESENCE)
 
@@ -47,7 +47,7 @@ def on_typing(data):
     key = data.get("key") if isinstance(data, dict) else None
     if not isinstance(key, str) or not TYPING_KEY.match(key):
         return
-    me = rooms.participant_for_sid(request.sid)
+    me = presence.participant_for_sid(request.sid)
     if me is not None:
         send_typing(me.room.code, key, me.name, request.sid)
 

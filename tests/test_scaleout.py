@@ -88,3 +88,32 @@ def test_a_worker_killed_outright_leaves_nobody_online_for_long(tmp_path, postgr
     finally:
         doomed.stop()
         survivor.stop()
+
+
+def test_on_postgresql_the_migrations_hold_and_purging_takes_everything_along(postgres_url):
+    from datetime import timedelta
+
+    from flask_migrate import upgrade
+
+    from tests.helpers import post_action, seat_three
+    from webapp import create_app
+    from webapp.config import database_url
+    from webapp.extensions import db
+    from webapp.models import Agreement, Participant, Room
+    from webapp.models.room import utcnow
+    from webapp.rooms import purge_expired
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url(postgres_url),
+                      "SOCKETIO_ASYNC_MODE": "threading", "REDIS_URL": None})
+    with app.app_context():
+        upgrade()
+    code, people = seat_three(app)
+    post_action(people["student"], code, "/agreements", {"what": "Iets", "who": ["student"],
+                                                          "when": "voor-volgend-gesprek"})
+    with app.app_context():
+        db.session.query(Room).filter_by(code=code).update({"expires_at": utcnow() - timedelta(seconds=1)})
+        db.session.commit()
+        assert purge_expired() == 1
+        assert [db.session.query(model).count() for model in (Room, Participant, Agreement)] == [0, 0, 0]
+        db.session.remove()
+        db.engine.dispose()

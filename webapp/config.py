@@ -25,7 +25,7 @@ class Config:
 
     def __init__(self, instance_path: str):
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or _dev_secret(instance_path)
-        self.SQLALCHEMY_DATABASE_URI = _database_url(
+        self.SQLALCHEMY_DATABASE_URI = database_url(
             os.environ.get("DATABASE_URL") or f"sqlite:///{os.path.join(instance_path, 'stagegesprek.db')}"
         )
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
@@ -78,7 +78,7 @@ class Config:
         return {key: value for key, value in vars(self).items() if key.isupper()}
 
 
-def _database_url(url: str) -> str:
+def database_url(url: str) -> str:
     # Hosting panels hand out postgres:// URLs; SQLAlchemy wants an explicit driver.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):

@@ -14,10 +14,9 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp import codes
 from webapp.extensions import db
-from webapp.models import Connection, Participant, Room, RoomStatus
+from webapp.models import Participant, Room, RoomStatus
 from webapp.models.room import utcnow
 from webapp.roles import PRAKTIJKOPLEIDER, ROLES, STAGEDOCENT, STUDENT, require
-from webapp.workers import worker_id
 
 NAME_MAX = 40
 
@@ -189,50 +188,9 @@ def remove_participant(room: Room, actor: Participant, participant_id: int) -> t
     return target, sids
 
 
-def connect(room: Room, participant: Participant, sid: str) -> bool:
-    """Record a live connection; True when the participant just came online."""
-    if any(c.sid == sid for c in participant.connections):
-        return False  # the same connection asking to catch up again
-    came_online = not participant.connections
-    if came_online:
-        bump_version(room)
-    db.session.add(Connection(sid=sid, participant_id=participant.id, worker_id=worker_id()))
-    db.session.commit()
-    return came_online
-
-
-def disconnect(sid: str) -> Room | None:
-    """Forget a closed connection; the room whose presence changed, if the participant went offline."""
-    connection = db.session.scalar(select(Connection).where(Connection.sid == sid))
-    if connection is None:
-        return None
-    participant = connection.participant
-    room = participant.room
-    db.session.delete(connection)
-    db.session.flush()
-    db.session.refresh(participant, ["connections"])
-    if participant.connections:
-        db.session.commit()
-        return None
-    bump_version(room)
-    db.session.commit()
-    return room
-
-
 def purge_expired() -> int:
-    """Delete rooms past their retention date; their participants and connections go with them."""
-    expired = db.session.scalars(select(Room.id).where(Room.expires_at <= utcnow())).all()
-    if expired:
-        db.session.execute(delete(Connection).where(
-            Connection.participant_id.in_(select(Participant.id).where(Participant.room_id.in_(expired)))))
-        db.session.execute(delete(Participant).where(Participant.room_id.in_(expired)))
-        db.session.execute(delete(Room).where(Room.id.in_(expired)))
+    """Delete rooms past their retention date; the database's cascades take everything in them along:
+    deelnemers and their connections, cards, afspraken, the verslag and its mail."""
+    result = db.session.execute(delete(Room).where(Room.expires_at <= utcnow()))
     db.session.commit()
-    return len(expired)
-
-
-def participant_for_sid(sid: str) -> Participant | None:
-    """The live participant behind a Socket.IO connection, if it joined a room."""
-    connection = db.session.scalar(select(Connection).where(Connection.sid == sid))
-    participant = connection.participant if connection else None
-    return participant if participant and participant.removed_at is None else None
+    return result.rowcount

@@ -36,6 +36,12 @@ def send_typing(code: str, key: str, name: str, skip_sid: str) -> None:
     socketio.emit("typing", {"key": key, "name": name}, to=code, skip_sid=skip_sid)
 
 
+def announce_deleted(code: str) -> None:
+    """Every phone in a deleted room leaves it (the room's channel outlives the room only briefly)."""
+    socketio.emit("deleted", {}, to=code)
+    socketio.close_room(code)
+
+
 def evict(participant_id: int, sids: list[str], message: str) -> None:
     """Tell a removed participant's phones, then close their connections (on whichever worker)."""
     socketio.emit("removed", {"message": message}, to=person_channel(participant_id))

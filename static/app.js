@@ -72,6 +72,9 @@
   socket.on("removed", function () {
     window.location.reload();
   });
+  socket.on("deleted", function () {
+    window.location.href = "/?verwijderd=1";
+  });
   socket.on("denied", function () {
     socket.disconnect();
     window.location.reload();

@@ -221,3 +221,20 @@ def test_starting_rooms_is_limited_per_address(app):
     token = csrf_from(client.get("/").get_data(as_text=True))
     response = client.post("/rooms", data={"name": "Sanne", "role": "student", "csrf_token": token})
     assert response.status_code == 429
+
+
+def test_the_docent_deletes_the_conversation_and_every_phone_leaves(app):
+    from tests.helpers import seat_three
+    from webapp.extensions import socketio
+
+    code, people = seat_three(app)
+    student_phone = socketio.test_client(app, flask_test_client=people["student"])
+    student_phone.emit("join", {"code": code, "version": 0})
+    post_action(people["student"], code, "/agreements", {"what": "Iets", "who": ["student"],
+                                                          "when": "voor-volgend-gesprek"})
+    assert post_action(people["student"], code, "/delete").status_code == 403
+    response = post_action(people["stagedocent"], code, "/delete")
+    assert response.headers["HX-Redirect"] == "/?verwijderd=1"
+    assert "deleted" in [event["name"] for event in student_phone.get_received()]
+    assert people["student"].get(f"/r/{code}/state.json").status_code == 404
+    assert "Het gesprek is verwijderd" in people["stagedocent"].get("/?verwijderd=1").get_data(as_text=True)

@@ -1,10 +1,10 @@
 """HTTP views of closing: afronden, akkoord, versturen, the verslag page and the vervolggesprek."""
-from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, make_response, render_template, request, session, url_for
 
 from realtime.broadcast import broadcast
 from webapp import closing, outbox
 from webapp.identity import remember
-from webapp.responses import changed, fragment, is_htmx, participant_in
+from webapp.responses import changed, fragment, navigate, participant_in
 from webapp.roles import Forbidden, may
 from webapp.room_view import RoomView
 from webapp.rooms import RoomError
@@ -123,9 +123,4 @@ def follow_up(code):
     new_room, new_me = closing.start_follow_up(room, me)
     remember(new_room, new_me)
     broadcast(room, ["verslag"])
-    target = url_for("room.show", code=new_room.code)
-    if is_htmx():
-        response = fragment("")
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target, 303)
+    return navigate(url_for("room.show", code=new_room.code))

@@ -12,7 +12,8 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def index():
     """Start a new conversation, or join one with a code."""
-    return render_template("index.html")
+    notice = "Het gesprek is verwijderd, met alles wat erin stond." if request.args.get("verwijderd") else None
+    return render_template("index.html", notice=notice)
 
 
 @bp.get("/join")

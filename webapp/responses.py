@@ -48,3 +48,12 @@ def fragment(html: str, status: int = 200):
 def closed_editor() -> str:
     """This phone's edit panel, emptied after a save."""
     return render_template("partials/bewerken.html")
+
+
+def navigate(url: str):
+    """Send this phone to another page: htmx follows HX-Redirect, a plain form a 303."""
+    if is_htmx():
+        response = make_response("")
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)

@@ -17,6 +17,7 @@ LABELS = {
 PERMISSIONS = {
     "lock_room": {STAGEDOCENT},
     "remove_participant": {STAGEDOCENT},
+    "delete_room": {STAGEDOCENT},
     # The student leads the conversation and the stagedocent guards the time.
     "move_phase": {STUDENT, STAGEDOCENT},
     "draw_card": {STUDENT},

@@ -1,14 +1,14 @@
 """HTTP views of a room: thin; they identify the deelnemer, call the domain, then broadcast."""
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
-from realtime.broadcast import broadcast, evict
+from realtime.broadcast import announce_deleted, broadcast, evict
 from webapp import meeting, rooms
 from webapp.extensions import limiter
 from webapp.identity import current_participant, remember, token_for
 from webapp.invite import qr_svg, room_url
 from webapp.limits import join_guard
 from webapp.regions import Viewer, render_regions
-from webapp.responses import changed, participant_in
+from webapp.responses import changed, navigate, participant_in
 from webapp.room_view import RoomView
 from webapp.state import room_state
 
@@ -83,6 +83,16 @@ def remove(code, participant_id):
     target, sids = rooms.remove_participant(room, me, participant_id)
     evict(target.id, sids, f"{target.name} is uit het gesprek gehaald.")
     return changed(room, me, ["deelnemers"])
+
+
+@bp.post("/r/<code>/delete")
+def delete(code):
+    """The stagedocent deletes the conversation and all its data; every phone goes back to the start."""
+    room, me = participant_in(code)
+    room_code = room.code
+    rooms.delete_room(room, me)
+    announce_deleted(room_code)
+    return navigate(url_for("main.index", verwijderd=1))
 
 
 @bp.get("/r/<code>/state.json")

@@ -188,6 +188,13 @@ def remove_participant(room: Room, actor: Participant, participant_id: int) -> t
     return target, sids
 
 
+def delete_room(room: Room, actor: Participant) -> None:
+    """The stagedocent wipes the conversation now, with everything in it (the cascades, as in purge)."""
+    require(actor.role, "delete_room", "Alleen de stagedocent kan het gesprek verwijderen.")
+    db.session.execute(delete(Room).where(Room.id == room.id))
+    db.session.commit()
+
+
 def purge_expired() -> int:
     """Delete rooms past their retention date; the database's cascades take everything in them along:
     deelnemers and their connections, cards, afspraken, the verslag and its mail."""

@@ -55,3 +55,12 @@ def test_updates_apply_in_order_and_stale_ones_never_win(live_server, phone):
                 v(5, {version: 9, full: true}), v(5, {version: 5, full: true}), v(5, {version: 4, full: true})];
     }""")
     assert verdicts == ["apply", "ignore", "ignore", "resync", "apply", "ignore", "ignore"]
+
+
+def test_a_deleted_conversation_sends_every_phone_back_to_the_start(three):
+    docent, student, _ = three
+    docent.on("dialog", lambda dialog: dialog.accept())
+    docent.get_by_text("Gesprek verwijderen").click()
+    docent.get_by_role("button", name="Verwijder dit gesprek").click()
+    for page in (docent, student):
+        expect(page.locator("main")).to_contain_text("Het gesprek is verwijderd")

@@ -142,3 +142,18 @@ def test_someone_typing_is_shown_to_the_others(app, table):
     stranger = socketio.test_client(app)
     stranger.emit("typing", {"key": "nieuw"})
     assert phones["stagedocent"].get_received() == []
+
+
+def test_a_room_holds_at_most_a_hundred_afspraken(app, table):
+    from webapp.agreements import MAX_AGREEMENTS
+    from webapp.extensions import db
+    from webapp.models import Agreement, Room
+
+    code, people = table
+    with app.app_context():
+        room = db.session.query(Room).filter_by(code=code).one()
+        db.session.add_all(Agreement(room_id=room.id, what=f"Afspraak {n}", who="student",
+                                     when="voor-volgend-gesprek") for n in range(MAX_AGREEMENTS))
+        db.session.commit()
+    response = add(people["student"], code)
+    assert response.status_code == 409 and "Haal er eerst een weg" in response.get_data(as_text=True)

@@ -238,3 +238,28 @@ def test_the_docent_deletes_the_conversation_and_every_phone_leaves(app):
     assert "deleted" in [event["name"] for event in student_phone.get_received()]
     assert people["student"].get(f"/r/{code}/state.json").status_code == 404
     assert "Het gesprek is verwijderd" in people["stagedocent"].get("/?verwijderd=1").get_data(as_text=True)
+
+
+def test_an_open_room_still_takes_at_most_eight_people(app):
+    from webapp.rooms import MAX_PARTICIPANTS
+
+    docent = app.test_client()
+    code = start_room(docent, "Marieke", "stagedocent")
+    join(app.test_client(), code, "Sanne", "student")
+    join(app.test_client(), code, "Kees", "praktijkopleider")
+    post_action(docent, code, "/lock", {"locked": "0"})
+    for n in range(MAX_PARTICIPANTS - 3):
+        assert join(app.test_client(), code, f"Gast {n}", "praktijkopleider").status_code == 303
+    refused = join(app.test_client(), code, "Nog een", "praktijkopleider")
+    assert refused.status_code == 403 and "vol" in refused.get_data(as_text=True)
+
+
+def test_behind_a_trusted_proxy_limits_count_the_real_client(app):
+    from webapp import create_app
+
+    proxied = create_app({**app.config, "TRUSTED_PROXIES": 1, "JOIN_RATE_LIMIT": "2 per minute"})
+    client = proxied.test_client()
+    for address in ("10.0.0.1", "10.0.0.1", "10.0.0.2"):
+        response = client.get("/r/ABCDEFGH", headers={"X-Forwarded-For": address})
+        assert response.status_code == 404  # a third guess from one address would be 429
+    assert client.get("/r/ABCDEFGH", headers={"X-Forwarded-For": "10.0.0.1"}).status_code == 429

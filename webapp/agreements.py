@@ -16,6 +16,7 @@ from webapp.roles import LABELS, ROLES, require
 from webapp.rooms import RoomError, StaleEdit, change, require_status, reset_consent
 
 UNDO_SECONDS = 60
+MAX_AGREEMENTS = 100  # a conversation has a handful; the cap keeps a room, its page and its mail small
 NEXT_CONVERSATION = {
     "voor-volgend-gesprek": "Voor het volgende gesprek",
     "bij-volgend-gesprek": "Bij het volgende gesprek",
@@ -83,6 +84,8 @@ def add(room: Room, actor: Participant, data: AgreementInput) -> Agreement:
     require(actor.role, "edit_agreements", "Je mag geen afspraken maken.")
     with change(room):
         require_status(room, "open", "closing")
+        if len(live_agreements(room)) >= MAX_AGREEMENTS:
+            raise RoomError(f"Er staan al {MAX_AGREEMENTS} afspraken. Haal er eerst een weg.", 409)
         agreement = Agreement(room_id=room.id, rev=1, **data.as_dict())
         db.session.add(agreement)
         room.activity = f"{actor.name} schreef een afspraak op."

@@ -51,6 +51,9 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+        # Behind a load balancer or reverse proxy: how many of them set X-Forwarded-For/-Proto. Rate
+        # limits count per client address, so they must see the client's, not the proxy's.
+        self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
         self.PERMANENT_SESSION_LIFETIME = self.RETENTION_DAYS * 24 * 3600
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: phones sleep for hours
         self.MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")

@@ -19,6 +19,7 @@ from webapp.models.room import utcnow
 from webapp.roles import PRAKTIJKOPLEIDER, ROLES, STAGEDOCENT, STUDENT, require
 
 NAME_MAX = 40
+MAX_PARTICIPANTS = 8  # three, plus whoever the stagedocent lets in; never an audience
 
 # room.admission: "filling" until the three roles are there, then "locked"; the docent may open it.
 FILLING, LOCKED, UNLOCKED = "filling", "locked", "unlocked"
@@ -156,7 +157,7 @@ def join_room(room: Room, name: str, role: str) -> Participant:
     with change(room):
         if room.status == RoomStatus.CLOSED.value:
             raise RoomError("Dit gesprek is al afgerond. Meedoen kan niet meer.", 403)
-        if room.admission == LOCKED:
+        if room.admission == LOCKED or len(room.active_participants) >= MAX_PARTICIPANTS:
             raise RoomError("Dit gesprek is vol. Vraag de stagedocent om je erbij te laten.", 403)
         participant = Participant(name=name, role=role, token=secrets.token_urlsafe(32))
         room.participants.append(participant)

@@ -95,3 +95,21 @@ def test_no_address_no_mail(app, smtp):
     smtp.start()
     assert deliver(app)["sent"] == 0
     assert "Niemand gaf een e-mailadres" in people["stagedocent"].get(f"/r/{code}/mail").get_data(as_text=True)
+
+
+def test_once_the_mail_is_out_no_address_or_verslag_stays_in_the_queue(app, smtp, closing_room):
+    from webapp.extensions import db
+    from webapp.models import OutboxMessage, Participant
+
+    code, people = closing_room
+    smtp.start()
+    post_action(people["stagedocent"], code, "/finalize")
+    with app.app_context():
+        assert db.session.query(Participant).filter(Participant.email.isnot(None)).count() == 0
+    deliver(app)
+    with app.app_context():
+        rows = db.session.query(OutboxMessage).all()
+        assert len(rows) == 3 and all(row.sent_at for row in rows)
+        assert {(row.recipient, row.subject, row.text_body, row.html_body) for row in rows} == {("", "", "", None)}
+    status = text_of(people["stagedocent"].get(f"/r/{code}/mail").get_data(as_text=True))
+    assert "Sanne: verstuurd" in status and "Kees: verstuurd" in status

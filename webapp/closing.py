@@ -92,7 +92,9 @@ def finalize(room: Room, actor: Participant, force: bool) -> Record:
                                                                        _external=True))
         for participant in room.active_participants:
             if participant.email:
-                outbox.enqueue(recipient=participant.email, room_id=room.id, **parts)
+                outbox.enqueue(recipient=participant.email, room_id=room.id, participant_id=participant.id,
+                               **parts)
+            participant.email = None  # from here on only the outbox needs it, until the mail is out
         room.status = CLOSED
         room.activity = f"{actor.name} heeft het verslag verstuurd."
     return record

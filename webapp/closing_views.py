@@ -101,8 +101,8 @@ def mail_status(code):
     room, me = participant_in(code)
     if not may(me.role, "send_record"):
         raise Forbidden("Alleen de stagedocent ziet of de mail is aangekomen.")
-    names = {p.email: p.name for p in room.active_participants if p.email}
-    statuses = [(names.get(s.recipient, "Een deelnemer"), s) for s in outbox.status_for_room(room.id)]
+    names = {p.id: p.name for p in room.participants}
+    statuses = [(names.get(s.participant_id, "Een deelnemer"), s) for s in outbox.status_for_room(room.id)]
     return fragment(render_template("partials/mailstatus.html", room=room, statuses=statuses))
 
 

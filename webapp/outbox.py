@@ -43,6 +43,7 @@ outbox_cli = AppGroup("outbox", help="De mailwachtrij: berichten versturen.")
 class DeliveryStatus:
     """How one message of a conversation is doing, for the stagedocent's screen."""
 
+    participant_id: int | None
     recipient: str
     sent: bool
     attempts: int
@@ -56,7 +57,7 @@ def init_app(app: Flask) -> None:
 
 
 def enqueue(*, recipient: str, subject: str, text_body: str, html_body: str | None = None,
-            attachments=(), room_id: int | None = None) -> OutboxMessage:
+            attachments=(), room_id: int | None = None, participant_id: int | None = None) -> OutboxMessage:
     """Queue one email to one address; the caller commits it with the change that causes it.
 
     `attachments` is a sequence of dicts {"filename", "content" (text), "mimetype"}.
@@ -68,6 +69,7 @@ def enqueue(*, recipient: str, subject: str, text_body: str, html_body: str | No
     now = utcnow()
     message = OutboxMessage(
         room_id=room_id,
+        participant_id=participant_id,
         message_id=make_msgid(domain=_msgid_domain()),
         recipient=recipient,
         subject=" ".join(subject.split())[:255],  # a line break in a header would make it unsendable
@@ -140,6 +142,7 @@ def deliver_due(now: datetime | None = None, batch: int = 20) -> dict:
                 continue
             message.sent_at = now
             message.claimed_until = None
+            _forget_content(message)
             db.session.commit()
             counts["sent"] += 1
     finally:
@@ -164,8 +167,9 @@ def status_for_room(room_id: int) -> list[DeliveryStatus]:
     messages = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.room_id == room_id).order_by(OutboxMessage.id)
     )
-    return [DeliveryStatus(recipient=m.recipient, sent=m.sent_at is not None, attempts=m.attempts,
-                           last_error=m.last_error, next_attempt_at=None if m.sent_at else m.next_attempt_at)
+    return [DeliveryStatus(participant_id=m.participant_id, recipient=m.recipient, sent=m.sent_at is not None,
+                           attempts=m.attempts, last_error=m.last_error,
+                           next_attempt_at=None if m.sent_at else m.next_attempt_at)
             for m in messages]
 
 
@@ -203,6 +207,16 @@ def run_command(interval: float | None) -> None:
         signal.signal(signum, lambda *_: stop.set())
     click.echo("De mailverzender draait.")
     run_sender(current_app._get_current_object(), interval=interval, stop=stop)
+
+
+def _forget_content(message: OutboxMessage) -> None:
+    """Data minimisation: once the server has the message, we keep only that it was sent (and its
+    Message-ID); the address, the subject with the student's name and the verslag itself go."""
+    message.recipient = ""
+    message.subject = ""
+    message.text_body = ""
+    message.html_body = None
+    message.attachments = "[]"
 
 
 def _single_address(raw: str) -> str:

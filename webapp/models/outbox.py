@@ -28,7 +28,11 @@ class OutboxMessage(db.Model):
     # Stable RFC 5322 Message-ID: a re-send after a crash carries the same one, so mail
     # clients can recognise the duplicate.
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
-    # Exactly one address: nobody's address may appear in another participant's mail.
+    # Whose mail this is, so the docent sees names, never addresses; kept after the content is gone.
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"),
+                                                       default=None)
+    # Exactly one address: nobody's address may appear in another participant's mail. Once the server
+    # accepted the message, address and content are wiped (see outbox.deliver_due): no longer needed.
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(255))
     text_body: Mapped[str] = mapped_column(Text)

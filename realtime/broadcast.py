@@ -17,9 +17,10 @@ def person_channel(participant_id: int) -> str:
     return f"p:{participant_id}"
 
 
-def broadcast(room, names, skip_sid: str | None = None) -> None:
-    """Send the changed regions to every role; every version raise is followed by one of these."""
-    view = RoomView(room)
+def broadcast(room, names, skip_sid: str | None = None, view: RoomView | None = None) -> None:
+    """Send the changed regions to every role; every version raise is followed by one of these.
+    `view` lets the caller share what was read from the database with its own answer."""
+    view = view or RoomView(room)
     for role in ROLES:
         payload = {"version": room.version, "fragments": render_regions(view, Viewer(role), names)}
         socketio.emit("update", payload, to=role_channel(room.code, role), skip_sid=skip_sid)

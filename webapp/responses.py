@@ -28,10 +28,11 @@ def changed(room, me, names, *, also: dict[str, str] | None = None, reset: dict[
     version in a header, so a late answer never overwrites a newer push; a phone without JavaScript is
     sent back to the room page.
     """
-    broadcast(room, names)
+    view = RoomView(room)
+    broadcast(room, names, view=view)
     if not is_htmx():
         return redirect(url_for("room.show", code=room.code), 303)
-    fragments = render_regions(RoomView(room), Viewer(me.role, me.id), names)
+    fragments = render_regions(view, Viewer(me.role, me.id), names)
     fragments.update(also or {})
     if message:
         fragments["meldingen"] = render_template("partials/meldingen.html", message=message, kind="ok")

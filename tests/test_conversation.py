@@ -163,3 +163,20 @@ def test_text_is_limited_and_escaped_everywhere(table):
     assert state(people["student"], code)["current_card"]["id"] == "leren-01"
     too_long = post_action(people["stagedocent"], code, "/cards/leren-01/note", {"note": "x" * 1001, "rev": "1"})
     assert too_long.status_code == 400 and "te lang" in too_long.get_data(as_text=True)
+
+
+def test_the_phase_timer_counts_from_the_stored_start_so_a_late_phone_shows_the_same(app, table):
+    from datetime import timedelta
+
+    from webapp.extensions import db
+    from webapp.models import Room
+
+    code, people, _ = table
+    post_action(people["student"], code, "/phase", {"phase": "leren"})
+    with app.app_context():
+        room = db.session.query(Room).filter_by(code=code).one()
+        room.phase_started_at -= timedelta(minutes=7)
+        db.session.commit()
+    for client in people.values():
+        page = client.get(f"/r/{code}").get_data(as_text=True)
+        assert 'data-minutes="15">7 min</span>' in page

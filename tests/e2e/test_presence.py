@@ -21,6 +21,9 @@ def test_two_phones_see_each_other_come_online_and_go_offline(live_server, phone
     expect(person(docent, "Sanne")).to_have_attribute("data-online", "true")
     expect(person(student, "Marieke")).to_have_attribute("data-online", "true")
     expect(person(docent, "Sanne")).to_contain_text("online")
+    marks = docent.evaluate("""() => [...document.querySelectorAll('#deelnemers .person-name')].map(
+        el => [el.textContent, getComputedStyle(el, '::after').content])""")
+    assert marks == [["Marieke", '" (jij)"'], ["Sanne", "none"]]
 
     student.close()
     expect(person(docent, "Sanne")).to_have_attribute("data-online", "false", timeout=5000)

@@ -30,7 +30,7 @@ def on_join(data):
         broadcast(room, PRESENCE, skip_sid=request.sid)
     version = data.get("version")
     if not isinstance(version, int) or version < room.version:
-        send_full(room, Viewer(me.role, me.id), request.sid)
+        send_full(room, Viewer(me.role), request.sid)
 
 
 def on_disconnect(reason=None):

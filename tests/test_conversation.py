@@ -145,6 +145,9 @@ def test_everyone_ticks_their_own_checklist_and_all_see_who_is_ready(table):
     for index in range(total):
         response = post_action(people["praktijkopleider"], code, "/checklist", {"item": f"voor-{index}", "done": "1"})
         assert response.status_code == 200
+        # the answer re-renders this phone's own list: every item still there, this many ticked
+        mine = response.get_data(as_text=True).split('id="mijn-lijst"')[1].split("</section>")[0]
+        assert mine.count('type="checkbox"') == total and mine.count("checked") == index + 1
     checklists = {c["participant_id"]: c for c in state(people["student"], code)["checklists"]}
     kees = next(p for p in state(people["student"], code)["participants"] if p["name"] == "Kees")
     assert checklists[kees["id"]] == {"participant_id": kees["id"], "done": total, "total": total, "ready": True}

@@ -5,7 +5,7 @@ from realtime.broadcast import broadcast
 from webapp import closing, outbox
 from webapp.identity import remember
 from webapp.responses import changed, fragment, navigate, participant_in
-from webapp.roles import Forbidden, may
+from webapp.roles import require
 from webapp.room_view import RoomView
 from webapp.rooms import RoomError
 from webapp.verslag_pdf import render_pdf
@@ -99,8 +99,7 @@ def _stored_record(view: RoomView):
 def mail_status(code):
     """For the stagedocent: has the verslag reached everyone? Names only, never addresses."""
     room, me = participant_in(code)
-    if not may(me.role, "send_record"):
-        raise Forbidden("Alleen de stagedocent ziet of de mail is aangekomen.")
+    require(me.role, "send_record", "Alleen de stagedocent ziet of de mail is aangekomen.")
     names = {p.id: p.name for p in room.participants}
     statuses = [(names.get(s.participant_id, "Een deelnemer"), s) for s in outbox.status_for_room(room.id)]
     return fragment(render_template("partials/mailstatus.html", room=room, statuses=statuses))
@@ -110,8 +109,7 @@ def mail_status(code):
 def retry_mail(code):
     """'Probeer opnieuw': mail that failed is sent at once instead of after the waiting time."""
     room, me = participant_in(code)
-    if not may(me.role, "send_record"):
-        raise Forbidden("Alleen de stagedocent kan de mail opnieuw versturen.")
+    require(me.role, "send_record", "Alleen de stagedocent kan de mail opnieuw versturen.")
     outbox.retry_now(room.id)
     return mail_status(code)
 

@@ -2,7 +2,6 @@
 from flask import Blueprint, abort, render_template, request
 
 from webapp import meeting
-from webapp.regions import Viewer
 from webapp.responses import changed, closed_editor, fragment, participant_in
 from webapp.room_view import RoomView
 from webapp.rooms import StaleEdit
@@ -98,6 +97,5 @@ def tick(code):
     """A participant ticks an item of their own checklist for preparing (done=1) or unticks it."""
     room, me = participant_in(code)
     meeting.set_tick(room, me, request.form.get("item", ""), request.form.get("done") == "1")
-    mine = render_template("partials/mijn_lijst.html", room=room, me=me, view=RoomView(room),
-                           viewer=Viewer(me.role, me.id), ticked=meeting.ticked(me))
+    mine = render_template("partials/mijn_lijst.html", room=room, checklist=meeting.my_checklist(me))
     return changed(room, me, ["klaar"], also={"mijn-lijst": mine})

@@ -156,24 +156,26 @@ def parse_rev(rev) -> int:
         raise RoomError("Deze versie klopt niet. Laad de pagina opnieuw.", 400) from None
 
 
-def preparing_items(role: str) -> tuple[str, ...]:
+def preparing_checklist(role: str) -> list[tuple[str, str]]:
+    """A role's checklist for preparing, from the stappenplan's 'voor': (key, text) per item."""
     moment = next((m for m in get_content().moments if m.id == PREPARING_MOMENT), None)
     tasks = next((t for t in moment.tasks if t.role == role), None) if moment else None
-    return tasks.items if tasks else ()
-
-
-def item_key(index: int) -> str:
-    return f"{PREPARING_MOMENT}-{index}"
+    return [(f"{PREPARING_MOMENT}-{index}", text) for index, text in enumerate(tasks.items if tasks else ())]
 
 
 def ticked(participant: Participant) -> set[str]:
     return set(db.session.scalars(select(ChecklistTick.item).where(ChecklistTick.participant_id == participant.id)))
 
 
+def my_checklist(participant: Participant) -> list[tuple[str, str, bool]]:
+    """This participant's checklist as shown on their own phone: (key, text, done) per item."""
+    done = ticked(participant)
+    return [(key, text, key in done) for key, text in preparing_checklist(participant.role)]
+
+
 def set_tick(room: Room, actor: Participant, item: str, done: bool) -> None:
     """A participant ticks an item of their own checklist for preparing."""
-    keys = {item_key(i) for i in range(len(preparing_items(actor.role)))}
-    if item not in keys:
+    if item not in {key for key, _text in preparing_checklist(actor.role)}:
         raise RoomError("Dit punt staat niet op je lijstje.", 400)
     with change(room):
         require_status(room, "open")

@@ -26,7 +26,6 @@ REGIONS = {
 @dataclass(frozen=True)
 class Viewer:
     role: str
-    participant_id: int | None = None
 
 
 def render_regions(view: RoomView, viewer: Viewer, names=None) -> dict[str, str]:

@@ -32,7 +32,7 @@ def changed(room, me, names, *, also: dict[str, str] | None = None, reset: dict[
     broadcast(room, names, view=view)
     if not is_htmx():
         return redirect(url_for("room.show", code=room.code), 303)
-    fragments = render_regions(view, Viewer(me.role, me.id), names)
+    fragments = render_regions(view, Viewer(me.role), names)
     fragments.update(also or {})
     if message:
         fragments["meldingen"] = render_template("partials/meldingen.html", message=message, kind="ok")

@@ -122,5 +122,5 @@ class RoomView:
 
     @cached_property
     def readiness(self) -> list[Readiness]:
-        return [Readiness(p, len(meeting.ticked(p)), len(meeting.preparing_items(p.role)))
+        return [Readiness(p, len(meeting.ticked(p)), len(meeting.preparing_checklist(p.role)))
                 for p in self.room.active_participants]

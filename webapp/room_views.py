@@ -37,11 +37,10 @@ def show(code):
     me = current_participant(room)
     if me is None:
         return render_join(room)
-    viewer, view = Viewer(me.role, me.id), RoomView(room)
+    viewer, view = Viewer(me.role), RoomView(room)
     return render_template(
         "room.html", room=room, me=me, viewer=viewer, view=view, regions=render_regions(view, viewer),
-        invite_url=room_url(room.code), qr=qr_svg(room_url(room.code)),
-        items=meeting.preparing_items(me.role), ticked=meeting.ticked(me),
+        invite_url=room_url(room.code), qr=qr_svg(room_url(room.code)), checklist=meeting.my_checklist(me),
     )
 
 

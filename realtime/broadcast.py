@@ -17,13 +17,16 @@ def person_channel(participant_id: int) -> str:
     return f"p:{participant_id}"
 
 
-def broadcast(room, names, skip_sid: str | None = None, view: RoomView | None = None) -> None:
+def broadcast(room, names, skip_sid: str | None = None) -> dict[str, dict[str, str]]:
     """Send the changed regions to every role; every version raise is followed by one of these.
-    `view` lets the caller share what was read from the database with its own answer."""
-    view = view or RoomView(room)
+    Returns the fragments per role, so the acting phone's answer need not render them again."""
+    view = RoomView(room)
+    rendered = {}
     for role in ROLES:
-        payload = {"version": room.version, "fragments": render_regions(view, Viewer(role), names)}
+        rendered[role] = render_regions(view, Viewer(role), names)
+        payload = {"version": room.version, "fragments": rendered[role]}
         socketio.emit("update", payload, to=role_channel(room.code, role), skip_sid=skip_sid)
+    return rendered
 
 
 def send_full(room, viewer: Viewer, sid: str) -> None:

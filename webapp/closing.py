@@ -81,11 +81,11 @@ def finalize(room: Room, actor: Participant, force: bool) -> Record:
     require(actor.role, "send_record", "Alleen de stagedocent kan het verslag versturen.")
     with change(room):
         require_status(room, CLOSING)
-        missing = RoomView(room).not_agreed
-        if missing and not force:
-            names = ", ".join(p.name for p in missing)
+        view = RoomView(room)
+        if view.not_agreed and not force:
+            names = ", ".join(p.name for p in view.not_agreed)
             raise RoomError(f"Nog niet iedereen gaf akkoord: {names}. Wil je toch versturen?", 409)
-        data = verslag.snapshot(RoomView(room))
+        data = view.draft
         record = verslag.freeze(room, data)
         db.session.add(record)
         parts = verslag.mail_parts(data, record.content_hash, url_for("closing.record", code=room.code,

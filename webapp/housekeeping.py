@@ -32,12 +32,10 @@ def sweep_dead_workers(dead_after: float) -> list[Room]:
     for connection in orphaned:
         db.session.delete(connection)
     db.session.execute(delete(Worker).where(Worker.seen_at < cutoff))
+    changed = list(db.session.scalars(select(Room).where(Room.id.in_(room_ids))))
+    for room in changed:
+        rooms.bump_version(room)  # presence changed: in the same transaction as the deletes
     db.session.commit()
-    changed = []
-    for room in db.session.scalars(select(Room).where(Room.id.in_(room_ids))):
-        with rooms.change(room):
-            pass
-        changed.append(room)
     return changed
 
 

@@ -5,8 +5,7 @@ from markupsafe import Markup
 from realtime.broadcast import broadcast
 from webapp import rooms
 from webapp.identity import require_participant
-from webapp.regions import Viewer, as_partials, render_regions
-from webapp.room_view import RoomView
+from webapp.regions import as_partials
 
 
 def participant_in(code: str):
@@ -28,11 +27,9 @@ def changed(room, me, names, *, also: dict[str, str] | None = None, reset: dict[
     version in a header, so a late answer never overwrites a newer push; a phone without JavaScript is
     sent back to the room page.
     """
-    view = RoomView(room)
-    broadcast(room, names, view=view)
+    fragments = broadcast(room, names)[me.role]
     if not is_htmx():
         return redirect(url_for("room.show", code=room.code), 303)
-    fragments = render_regions(view, Viewer(me.role), names)
     fragments.update(also or {})
     if message:
         fragments["meldingen"] = render_template("partials/meldingen.html", message=message, kind="ok")

@@ -37,10 +37,10 @@ def show(code):
     me = current_participant(room)
     if me is None:
         return render_join(room)
-    viewer, view = Viewer(me.role), RoomView(room)
+    viewer, view, invite_url = Viewer(me.role), RoomView(room), room_url(room.code)
     return render_template(
         "room.html", room=room, me=me, viewer=viewer, view=view, regions=render_regions(view, viewer),
-        invite_url=room_url(room.code), qr=qr_svg(room_url(room.code)), checklist=meeting.my_checklist(me),
+        invite_url=invite_url, qr=qr_svg(invite_url), checklist=meeting.my_checklist(me),
     )
 
 

@@ -16,14 +16,14 @@ from webapp.roles import LABELS, STUDENT
 MEETING_MINUTES = 45
 
 
-def snapshot(view, day: date | None = None) -> dict:
+def snapshot(view) -> dict:
     """What the verslag says, as plain data (from a RoomView): the draft shows it live, sending freezes it."""
     room = view.room
     participants = room.active_participants
-    previous = room_by_id(room.previous_room_id)
+    previous = db.session.get(Room, room.previous_room_id) if room.previous_room_id else None
     return {
         "code": room.code,
-        "date": (day or utcnow().date()).isoformat(),
+        "date": utcnow().date().isoformat(),
         "participants": [{"name": p.name, "role": p.role, "role_label": LABELS[p.role],
                           "agreed": p.agreed_at is not None, "remark": p.remark} for p in participants],
         "agreements": [{"what": a.what, "who": who_label(a.who), "when": when_label(a.when)} for a in view.agreements],
@@ -33,10 +33,6 @@ def snapshot(view, day: date | None = None) -> dict:
                          if room.next_meeting_date else None),
         "previous": {"code": previous.code, "date": previous.created_at.date().isoformat()} if previous else None,
     }
-
-
-def room_by_id(room_id: int | None) -> Room | None:
-    return db.session.get(Room, room_id) if room_id else None
 
 
 def canonical(data: dict) -> str:

@@ -1,9 +1,9 @@
 """Every error answers in Dutch with a 4xx (or 5xx), shaped for who asked: a page, an htmx fragment or JSON."""
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
+from webapp.regions import as_partials
 from webapp.roles import Forbidden
 from webapp.rooms import RoomError
 
@@ -25,8 +25,7 @@ def error_response(message: str, status: int):
         return jsonify({"error": message, "status": status}), status
     if request.headers.get("HX-Request"):
         html = render_template("partials/melding.html", message=message, kind="fout")
-        return Markup('<hx-partial hx-target="#meldingen" hx-swap="innerHTML">{}</hx-partial>').format(
-            Markup(html)), status
+        return as_partials({"meldingen": html}, swap="innerHTML"), status
     return render_template("errors/error.html", message=message, status=status), status
 
 

@@ -25,7 +25,7 @@ def post_worker_init(worker):
 
     from flask import Flask
 
-    from webapp.housekeeping import start_background_work
+    from webapp.domain.housekeeping import start_background_work
 
     if not isinstance(worker.wsgi, Flask):  # e.g. gunicorn's error app after a failed reload
         worker.log.warning("Stagegesprek: no mail sender in worker %s: %r is not the Flask app",

@@ -7,7 +7,7 @@ import gc  # noqa: E402
 import os  # noqa: E402
 
 from webapp import create_app  # noqa: E402
-from webapp.housekeeping import start_background_work  # noqa: E402
+from webapp.domain.housekeeping import start_background_work  # noqa: E402
 
 app = create_app()
 

@@ -1,38 +1,12 @@
-"""Push rendered fragments to the phones in a room, after the change is committed.
+"""Messages to phones that are not screen updates (those are realtime/sync.py's): typing, removal, deletion.
 
-Channels: `<CODE>` for the whole room, `<CODE>:<role>` per role (controls differ per role) and `p:<id>`
-per participant.
+A phone is in two Socket.IO rooms: `<CODE>` for the whole room and `p:<id>` for its deelnemer.
 """
 from webapp.extensions import socketio
-from webapp.regions import Viewer, render_regions
-from webapp.roles import ROLES
-from webapp.room_view import RoomView
-
-
-def role_channel(code: str, role: str) -> str:
-    return f"{code}:{role}"
 
 
 def person_channel(participant_id: int) -> str:
     return f"p:{participant_id}"
-
-
-def broadcast(room, names, skip_sid: str | None = None) -> dict[str, dict[str, str]]:
-    """Send the changed regions to every role; every version raise is followed by one of these.
-    Returns the fragments per role, so the acting phone's answer need not render them again."""
-    view = RoomView(room)
-    rendered = {}
-    for role in ROLES:
-        rendered[role] = render_regions(view, Viewer(role), names)
-        payload = {"version": room.version, "fragments": rendered[role]}
-        socketio.emit("update", payload, to=role_channel(room.code, role), skip_sid=skip_sid)
-    return rendered
-
-
-def send_full(room, viewer: Viewer, sid: str) -> None:
-    """A full re-render for one phone that is behind (after a reconnect or a missed update)."""
-    payload = {"version": room.version, "fragments": render_regions(RoomView(room), viewer), "full": True}
-    socketio.emit("update", payload, to=sid)
 
 
 def send_typing(code: str, key: str, name: str, skip_sid: str) -> None:

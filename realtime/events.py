@@ -4,12 +4,11 @@ import re
 from flask import request
 from flask_socketio import emit, join_room
 
-from realtime.broadcast import broadcast, person_channel, role_channel, send_full, send_typing
-from webapp import presence, rooms
-from webapp.identity import current_participant
-from webapp.regions import Viewer
-
-PRESENCE = ["deelnemers"]
+from realtime.broadcast import person_channel, send_typing
+from realtime.sync import send_full
+from webapp.domain import presence, rooms
+from webapp.domain.refusals import RoomError
+from webapp.views.identity import current_participant
 
 
 def on_join(data):
@@ -17,26 +16,25 @@ def on_join(data):
     data = data if isinstance(data, dict) else {}
     try:
         room = rooms.find_room(str(data.get("code", ""))[:32])
-    except rooms.RoomError as error:
+    except RoomError as error:
         emit("denied", {"message": error.message})
         return
     me = current_participant(room)
     if me is None:
         emit("denied", {"message": "Je doet niet mee aan dit gesprek."})
         return
-    for channel in (room.code, role_channel(room.code, me.role), person_channel(me.id)):
+    for channel in (room.code, person_channel(me.id)):
         join_room(channel)
-    if presence.connect(room, me, request.sid):
-        broadcast(room, PRESENCE, skip_sid=request.sid)
+    # Coming online is a change like any other: this phone gets it too, as the next version.
+    seen = room.version
+    presence.connect(room, me, request.sid)
     version = data.get("version")
-    if not isinstance(version, int) or version < room.version:
-        send_full(room, Viewer(me.role), request.sid)
+    if not isinstance(version, int) or version < seen:
+        send_full(room, me, request.sid)
 
 
 def on_disconnect(reason=None):
-    room = presence.disconnect(request.sid)
-    if room is not None:
-        broadcast(room, PRESENCE)
+    presence.disconnect(request.sid)
 
 
 TYPING_KEY = re.compile(r"^(nieuw|afspraak-\d{1,9}|notitie-[a-z0-9-]{1,40})$")

@@ -60,12 +60,15 @@
   socket.on("disconnect", function () {
     setConnected(false);
   });
+  // After asking to catch up, further gaps are the same gap: the whole screen is on its way.
+  let askedAt = 0;
   socket.on("update", function (message) {
     const decision = verdict(version, message);
     if (decision === "apply") {
       setVersion(message.version);
       applyFragments(message.fragments);
-    } else if (decision === "resync") {
+    } else if (decision === "resync" && Date.now() - askedAt > 2000) {
+      askedAt = Date.now();
       join();
     }
   });
@@ -102,6 +105,11 @@
   editor.addEventListener("click", function (event) {
     if (event.target.closest("[data-close-editor]")) editor.replaceChildren();
   });
+  // This phone's own lists (a card to pick, cards to prepare) close with their own button.
+  room.addEventListener("click", function (event) {
+    const close = event.target.closest("[data-close-piece]");
+    if (close) close.closest("#kiezen, #voorbereiden").replaceChildren();
+  });
 
   // "<naam> is aan het typen": sent at most every 2 s while typing, shown for 4 s.
   let lastTyping = 0;
@@ -119,15 +127,17 @@
     });
   });
 
-  // The phase timer counts from the elapsed time the server rendered, so every phone shows the same.
+  // The phase timer counts from the start the server stored, on the server's clock (the page says what
+  // time the server had when it was made), so every phone shows the same minutes.
+  const skew = Number(room.dataset.serverNow) - Date.now();
   function tick() {
-    room.querySelectorAll("[data-elapsed]").forEach(function (element) {
-      if (!element.dataset.since) element.dataset.since = String(Date.now() - Number(element.dataset.elapsed) * 1000);
-      const minutes = Math.floor((Date.now() - Number(element.dataset.since)) / 60000);
+    room.querySelectorAll("[data-started]").forEach(function (element) {
+      const minutes = Math.max(0, Math.floor((Date.now() + skew - Date.parse(element.dataset.started)) / 60000));
       element.textContent = minutes + " min";
       element.classList.toggle("over", minutes > Number(element.dataset.minutes));
     });
   }
+  tick();
   setInterval(tick, 15000);
   document.addEventListener("htmx:after:swap", tick);
 })();

@@ -46,3 +46,9 @@ def seat_three(app):
     join(people["student"], code, "Sanne", "student")
     join(people["praktijkopleider"], code, "Kees", "praktijkopleider")
     return code, people
+
+
+def agree(client, code, email="", remark=""):
+    """Akkoord, as the form sends it: with the version of the draft this phone shows."""
+    return post_action(client, code, "/confirm", {"email": email, "remark": remark,
+                                                   "draft": state(client, code)["verslag_version"]})

@@ -145,7 +145,7 @@ def test_someone_typing_is_shown_to_the_others(app, table):
 
 
 def test_a_room_holds_at_most_a_hundred_afspraken(app, table):
-    from webapp.agreements import MAX_AGREEMENTS
+    from webapp.domain.agreements import MAX_AGREEMENTS
     from webapp.extensions import db
     from webapp.models import Agreement, Room
 

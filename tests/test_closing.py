@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.helpers import post_action, seat_three, state, text_of
+from tests.helpers import agree, post_action, seat_three, state, text_of
 from webapp.extensions import socketio
 
 EMAILS = {"student": "sanne@example.nl", "stagedocent": "marieke@school.example",
@@ -25,7 +25,7 @@ def table(app):
 
 def agree_all(code, people):
     for role, client in people.items():
-        response = post_action(client, code, "/confirm", {"email": EMAILS[role], "remark": ""})
+        response = agree(client, code, EMAILS[role])
         assert response.status_code == 200, response.get_data(as_text=True)
 
 
@@ -49,9 +49,8 @@ def test_only_the_docent_closes_and_then_every_phone_shows_the_draft(app, table)
 def test_the_akkoord_form_shows_an_address_only_to_its_owner(table):
     code, people = table
     post_action(people["stagedocent"], code, "/close")
-    post_action(people["student"], code, "/confirm", {"email": EMAILS["student"], "remark": "Fijn gesprek"})
-    assert EMAILS["student"] in people["student"].get(f"/r/{code}/confirm").get_data(as_text=True)
-    assert EMAILS["student"] not in people["stagedocent"].get(f"/r/{code}/confirm").get_data(as_text=True)
+    agree(people["student"], code, EMAILS["student"], "Fijn gesprek")
+    assert EMAILS["student"] in people["student"].get(f"/r/{code}").get_data(as_text=True)
     assert EMAILS["student"] not in people["stagedocent"].get(f"/r/{code}").get_data(as_text=True)
     assert EMAILS["student"] not in json.dumps(state(people["stagedocent"], code))
 
@@ -59,7 +58,7 @@ def test_the_akkoord_form_shows_an_address_only_to_its_owner(table):
 def test_a_bad_address_gets_a_clear_message(table):
     code, people = table
     post_action(people["stagedocent"], code, "/close")
-    response = post_action(people["student"], code, "/confirm", {"email": "sanne at school"})
+    response = agree(people["student"], code, "sanne at school")
     assert response.status_code == 400 and "e-mailadres klopt niet" in response.get_data(as_text=True)
 
 
@@ -75,14 +74,40 @@ def test_a_change_while_closing_resets_the_akkoord_given(table):
     assert response.status_code == 200
     assert not any(p["agreed"] for p in state(people["student"], code)["participants"])
     page = text_of(people["student"].get(f"/r/{code}").get_data(as_text=True))
-    assert page.count("nog geen akkoord") == 3
-    assert "geef opnieuw akkoord" in state(people["student"], code)["activity"]
+    assert page.count("akkoord op een eerdere versie: nog niet opnieuw") == 3
+    assert "Het verslag is veranderd nadat je akkoord gaf" in page
+    assert "Iedereen gaf akkoord" not in text_of(people["stagedocent"].get(f"/r/{code}").get_data(as_text=True))
+
+
+def test_an_akkoord_on_a_draft_that_changed_meanwhile_is_refused(table):
+    code, people = table
+    post_action(people["stagedocent"], code, "/close")
+    shown = state(people["student"], code)["verslag_version"]  # the draft on Sanne's phone
+    agreement = state(people["student"], code)["agreements"][0]
+    post_action(people["praktijkopleider"], code, f"/agreements/{agreement['id']}",
+                {"what": "Sanne vraagt elke dag om feedback.", "who": ["student"], "when": "voor-volgend-gesprek",
+                 "rev": agreement["rev"]})
+
+    refused = post_action(people["student"], code, "/confirm", {"email": EMAILS["student"], "draft": shown})
+    assert refused.status_code == 409
+    answer = text_of(refused.get_data(as_text=True))
+    assert "Het verslag is net veranderd" in answer
+    assert "Sanne vraagt elke dag om feedback." in answer  # the new text is in view
+    assert not any(p["agreed"] for p in state(people["student"], code)["participants"])
+
+    assert agree(people["student"], code, EMAILS["student"]).status_code == 200
+    for role in ("stagedocent", "praktijkopleider"):
+        agree(people[role], code, EMAILS[role])
+    assert post_action(people["stagedocent"], code, "/finalize").status_code == 200
+    record = people["student"].get(f"/r/{code}/record").get_data(as_text=True)
+    version = state(people["student"], code)["verslag_version"]
+    assert f"Versie {version}" in record
 
 
 def test_sending_before_everyone_agreed_needs_the_warning(table):
     code, people = table
     post_action(people["stagedocent"], code, "/close")
-    post_action(people["student"], code, "/confirm", {"email": EMAILS["student"]})
+    agree(people["student"], code, EMAILS["student"])
     refused = post_action(people["stagedocent"], code, "/finalize")
     assert refused.status_code == 409
     assert "Nog niet iedereen gaf akkoord: Marieke, Kees" in refused.get_data(as_text=True)

@@ -4,11 +4,11 @@ from datetime import date, timedelta
 import pytest
 
 from tests.conftest import free_port
-from tests.helpers import post_action, seat_three, state, text_of
+from tests.helpers import agree, post_action, seat_three, state, text_of
 from tests.smtp_server import SMTPServer
 from tests.test_closing import EMAILS
-from webapp import outbox
-from webapp.dates import dutch_date
+from webapp.domain import outbox
+from webapp.domain.dates import dutch_date
 from webapp.extensions import mail
 
 
@@ -31,7 +31,7 @@ def closing_room(app):
     post_action(people["stagedocent"], code, "/next-meeting",
                 {"next_date": (date.today() + timedelta(days=30)).isoformat(), "next_time": "10:00"})
     for role, client in people.items():
-        post_action(client, code, "/confirm", {"email": EMAILS[role]})
+        agree(client, code, EMAILS[role])
     return code, people
 
 
@@ -90,7 +90,7 @@ def test_no_address_no_mail(app, smtp):
     code, people = seat_three(app)
     post_action(people["stagedocent"], code, "/close")
     for client in people.values():
-        post_action(client, code, "/confirm", {"email": ""})
+        agree(client, code, "")
     post_action(people["stagedocent"], code, "/finalize")
     smtp.start()
     assert deliver(app)["sent"] == 0

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from webapp import create_app
-from webapp.content import ContentError, get_content, load_content
+from webapp.domain.content import ContentError, get_content, load_content
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = ROOT / "content"

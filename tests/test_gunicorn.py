@@ -11,7 +11,8 @@ import requests
 
 from tests.conftest import ROOT, free_port
 from tests.smtp_server import SMTPServer
-from webapp import create_app, outbox
+from webapp import create_app
+from webapp.domain import outbox
 from webapp.extensions import db
 from webapp.models.outbox import OutboxMessage
 

@@ -1,11 +1,11 @@
 """Housekeeping: a crashed server's phones go offline, and conversations past retention are deleted."""
 from datetime import timedelta
 
-from tests.helpers import post_action, seat_three, state
+from tests.helpers import agree, post_action, seat_three, state
 from tests.test_live_server import online_in
-from webapp import outbox
+from webapp.domain import outbox
+from webapp.domain.housekeeping import tidy
 from webapp.extensions import db, socketio
-from webapp.housekeeping import tidy
 from webapp.models import Agreement, Connection, OutboxMessage, Participant, Record, Room, Worker
 from webapp.models.room import utcnow
 
@@ -39,7 +39,7 @@ def test_conversations_past_retention_are_deleted_with_all_their_data(app):
     post_action(people["student"], expired_code, "/agreements",
                 {"what": "Iets", "who": ["student"], "when": "voor-volgend-gesprek"})
     post_action(people["stagedocent"], expired_code, "/close")
-    post_action(people["student"], expired_code, "/confirm", {"email": "sanne@example.nl"})
+    agree(people["student"], expired_code, "sanne@example.nl")
     post_action(people["stagedocent"], expired_code, "/finalize", {"force": "1"})
     live_code, _ = seat_three(app)
     with app.app_context():

@@ -14,7 +14,7 @@ import pytest
 import textstat
 from wordfreq import zipf_frequency
 
-from webapp.content import Content, load_content
+from webapp.domain.content import Content, load_content
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = ROOT / "content"

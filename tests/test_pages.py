@@ -6,8 +6,8 @@ import pytest
 from flask import render_template
 from markupsafe import escape
 
-from webapp.content import get_content
-from webapp.pages import CARDS_PER_SHEET
+from webapp.domain.content import get_content
+from webapp.views.pages import CARDS_PER_SHEET
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_card_partial_renders_as_a_fragment(app, content):
     """The room pushes a card as a fragment: the partial renders on its own with card and deck."""
     card = content.card("begeleiden-15")
     with app.test_request_context():
-        html = render_template("partials/kaartje.html", card=card, deck=content.deck(card.deck))
+        html = render_template("macros/kaartje.html", card=card, deck=content.deck(card.deck))
     assert card_ids(html) == ["begeleiden-15"]
     assert "Set 2 · Begeleiden" in html and "Voor de student" in html
     assert all(escape(question) in html for question in card.help)

@@ -3,7 +3,7 @@ import re
 
 from tests.conftest import csrf_from
 from tests.helpers import join, post_action, start_room, state, text_of
-from webapp import codes
+from webapp.domain import codes
 
 
 def test_start_page_offers_to_start_or_join(client):
@@ -241,7 +241,7 @@ def test_the_docent_deletes_the_conversation_and_every_phone_leaves(app):
 
 
 def test_an_open_room_still_takes_at_most_eight_people(app):
-    from webapp.rooms import MAX_PARTICIPANTS
+    from webapp.domain.rooms import MAX_PARTICIPANTS
 
     docent = app.test_client()
     code = start_room(docent, "Marieke", "stagedocent")

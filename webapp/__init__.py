@@ -31,21 +31,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     mail.init_app(app)
     _init_socketio(app)
 
-    from webapp import (
-        agreement_views,
-        closing_views,
-        content,
-        conversation_views,
-        database,
-        errors,
-        main,
-        outbox,
-        pages,
-        room_views,
-        security,
-        templating,
-        workers,
-    )
+    from webapp import database, errors, security, workers
+    from webapp.domain import content, outbox
+    from webapp.presentation import templating
+    from webapp.views import main, pages, room
     workers.init_app(app)
     content.init_app(app)  # raises on broken content: the app refuses to start
     database.init_app(app)
@@ -53,12 +42,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     security.init_app(app)
-    for blueprint in (main.bp, pages.bp, room_views.bp, conversation_views.bp, agreement_views.bp,
-                      closing_views.bp):
+    for blueprint in (main.bp, pages.bp, room.bp):
         app.register_blueprint(blueprint)
 
-    from realtime import events
+    from realtime import events, sync
     events.register(socketio)
+    sync.init_app(app)
     return app
 
 

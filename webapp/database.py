@@ -27,7 +27,7 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
 @click.command("purge")
 def purge_command() -> None:
     """Delete conversations past their retention date, with all their personal data."""
-    from webapp.rooms import purge_expired
+    from webapp.domain.rooms import purge_expired
 
     count = purge_expired()
     click.echo(f"{count} verlopen gesprek(ken) verwijderd.")

@@ -3,9 +3,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from webapp.regions import as_partials
-from webapp.roles import Forbidden
-from webapp.rooms import RoomError
+from webapp.domain.refusals import Forbidden, RoomError
+from webapp.presentation.regions import as_partials
 
 MESSAGES = {
     400: "Dit verzoek klopt niet. Probeer het nog eens.",
@@ -24,8 +23,8 @@ def error_response(message: str, status: int):
     if request.path.endswith(".json") or request.accept_mimetypes.best == "application/json":
         return jsonify({"error": message, "status": status}), status
     if request.headers.get("HX-Request"):
-        html = render_template("partials/melding.html", message=message, kind="fout")
-        return as_partials({"meldingen": html}, swap="innerHTML"), status
+        html = render_template("pieces/meldingen.html", message=message, kind="fout")
+        return as_partials({"meldingen": html}), status
     return render_template("errors/error.html", message=message, status=status), status
 
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from webapp.pages import CARDS_PER_SHEET
+from webapp.views.pages import CARDS_PER_SHEET
 
 pypdf = pytest.importorskip("pypdf")
 

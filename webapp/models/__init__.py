@@ -2,7 +2,7 @@
 from webapp.models.meeting import Agreement, ChecklistTick, RoomCard
 from webapp.models.outbox import OutboxMessage
 from webapp.models.record import Record
-from webapp.models.room import Connection, Participant, Room, RoomStatus, Worker
+from webapp.models.room import Admission, Connection, Participant, Room, RoomStatus, Worker
 
-__all__ = ["Agreement", "ChecklistTick", "Connection", "OutboxMessage", "Participant", "Record", "Room",
+__all__ = ["Admission", "Agreement", "ChecklistTick", "Connection", "OutboxMessage", "Participant", "Record", "Room",
            "RoomCard", "RoomStatus", "Worker"]

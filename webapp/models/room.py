@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, timezone
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -14,10 +14,19 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-class RoomStatus(str, enum.Enum):
+class RoomStatus(enum.StrEnum):
     OPEN = "open"
     CLOSING = "closing"
     CLOSED = "closed"
+
+
+class Admission(enum.StrEnum):
+    """Who may still come in: anyone until the three roles are there, then nobody, unless the
+    stagedocent opens the room again."""
+
+    FILLING = "filling"
+    LOCKED = "locked"
+    UNLOCKED = "unlocked"
 
 
 class Room(db.Model):
@@ -25,12 +34,10 @@ class Room(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True, index=True)
-    status: Mapped[str] = mapped_column(String(16), default=RoomStatus.OPEN.value)
+    status: Mapped[str] = mapped_column(String(16), default=RoomStatus.OPEN)
     # Raised by every change, in the same transaction; every broadcast carries it.
     version: Mapped[int] = mapped_column(default=1)
-    # "filling" until student, stagedocent and praktijkopleider are in, then "locked";
-    # the stagedocent may set it to "unlocked" to let a fourth person in.
-    admission: Mapped[str] = mapped_column(String(16), default="filling")
+    admission: Mapped[str] = mapped_column(String(16), default=Admission.FILLING)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     # The live phase of the stappenplan (an id from the content), since when, and the card on the table.
@@ -44,6 +51,10 @@ class Room(db.Model):
     next_meeting_time: Mapped[str | None] = mapped_column(String(5), default=None)
     # A vervolggesprek points back to the conversation before it, so a series reads as one story.
     previous_room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id", ondelete="SET NULL"), default=None)
+
+    # What each deelnemer's phones were last sent: {participant id: {element id: digest of its HTML}}, as JSON.
+    # Kept with the room, in the change's own transaction, so the next change pushes exactly what differs.
+    pushed: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="room", order_by="Participant.id", cascade="all, delete-orphan"
@@ -71,6 +82,8 @@ class Participant(db.Model):
     # Closing: where this person wants the verslag (shown to nobody else), their Akkoord and remark.
     email: Mapped[str | None] = mapped_column(String(254), default=None)
     agreed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The version of the draft verslag this Akkoord was given to (webapp.domain.verslag.version_of).
+    agreed_to: Mapped[str | None] = mapped_column(String(16), default=None)
     remark: Mapped[str] = mapped_column(String(500), default="")
 
     room: Mapped[Room] = relationship(back_populates="participants")

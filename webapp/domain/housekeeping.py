@@ -1,0 +1,67 @@
+"""Background work every server process does: keep its heartbeat, drop the connections of processes that
+died (their phones would otherwise show online forever) and delete conversations past retention."""
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import delete, select
+
+from webapp.domain import rooms
+from webapp.domain.outbox import start_sender
+from webapp.extensions import db, socketio
+from webapp.models import Connection, Room, Worker
+from webapp.models.room import utcnow
+from webapp.workers import worker_id
+
+
+def heartbeat() -> None:
+    worker = db.session.get(Worker, worker_id())
+    if worker is None:
+        db.session.add(Worker(id=worker_id(), seen_at=utcnow()))
+    else:
+        worker.seen_at = utcnow()
+    db.session.commit()
+
+
+def sweep_dead_workers(dead_after: float) -> list[Room]:
+    """Drop connections held by processes silent for `dead_after` seconds; the rooms whose presence changed."""
+    cutoff = utcnow() - timedelta(seconds=dead_after)
+    alive = select(Worker.id).where(Worker.seen_at >= cutoff)
+    orphaned = db.session.scalars(select(Connection).where(Connection.worker_id.not_in(alive))).all()
+    room_ids = {connection.participant.room_id for connection in orphaned}
+    for connection in orphaned:
+        db.session.delete(connection)
+    db.session.execute(delete(Worker).where(Worker.seen_at < cutoff))
+    changed = list(db.session.scalars(select(Room).where(Room.id.in_(room_ids))))
+    for room in changed:
+        rooms.bump_version(room)  # presence changed: in the same transaction as the deletes
+    db.session.commit()
+    return changed
+
+
+def tidy(app: Flask) -> None:
+    """One round of housekeeping."""
+    heartbeat()
+    sweep_dead_workers(app.config["WORKER_DEAD_AFTER"])  # the rooms' phones are told at commit
+    rooms.purge_expired()
+
+
+def run_housekeeping(app: Flask) -> None:
+    while True:
+        # A request context outside any request: a commit renders the changed screens, which build URLs.
+        with app.app_context(), app.test_request_context():
+            try:
+                tidy(app)
+            except Exception:  # the database may be away for a while; try again next round
+                db.session.rollback()
+                app.logger.exception("housekeeping failed")
+        socketio.sleep(app.config["HOUSEKEEPING_INTERVAL"])
+
+
+def start_background_work(app: Flask) -> None:
+    """What every serving process runs beside the app: the mail sender and the housekeeping."""
+    with app.app_context():
+        heartbeat()  # before the first connection arrives, so this process is never taken for dead
+    start_sender(app)
+    socketio.start_background_task(run_housekeeping, app)
+
+

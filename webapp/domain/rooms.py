@@ -1,0 +1,170 @@
+"""The room's lifecycle: create, join, who may come in, removal and expiry; and `change()`, the one way
+every domain module changes a room.
+
+Every change raises the room's version in the same transaction and commits; the deelnemers' screens
+follow from that by themselves (realtime/sync.py).
+"""
+import secrets
+from contextlib import contextmanager
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from webapp.domain import codes
+from webapp.domain.refusals import RoomError
+from webapp.domain.roles import PRAKTIJKOPLEIDER, ROLES, STAGEDOCENT, STUDENT, require, require_status
+from webapp.extensions import db
+from webapp.models import Participant, Room
+from webapp.models.room import Admission, RoomStatus, utcnow
+
+NAME_MAX = 40
+MAX_PARTICIPANTS = 8  # three, plus whoever the stagedocent lets in; never an audience
+CHANGED_ROOMS = "changed_rooms"  # session.info key: rooms whose version this transaction raised
+
+
+def bump_version(room: Room) -> int:
+    """Raise the room's version atomically; on PostgreSQL this also locks the room row until commit,
+    so concurrent changes to one room are serialized. The room is reloaded after the lock, so the
+    checks that follow see what others committed before.
+
+    The room is noted in the session: at commit, the screens of its deelnemers are brought up to date
+    (realtime/sync.py), whoever raised the version."""
+    new_version = db.session.execute(
+        update(Room).where(Room.id == room.id).values(version=Room.version + 1).returning(Room.version)
+    ).scalar_one()
+    db.session.expire(room)
+    db.session.info.setdefault(CHANGED_ROOMS, set()).add(room.id)
+    return new_version
+
+
+@contextmanager
+def change(room: Room, actor: Participant | None, action: str | None):
+    """One change to a room by `actor` doing `action` (a key of the permission table): the role is checked
+    first; then the version is raised (and the row locked), the status checked against what others just
+    committed, and everything committed at the end, or rolled back whole when a check inside refuses it."""
+    if action is not None:
+        require(actor.role, action)
+    try:
+        bump_version(room)
+        if action is not None:
+            require_status(room.status, action)
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def clean_name(raw: str | None) -> str:
+    name = " ".join((raw or "").split())
+    if not name:
+        raise RoomError("Vul je voornaam in.", 400)
+    if len(name) > NAME_MAX:
+        raise RoomError(f"Je naam is te lang. Gebruik hoogstens {NAME_MAX} tekens.", 400)
+    return name
+
+
+def check_role(role: str | None) -> str:
+    if role not in ROLES:
+        raise RoomError("Kies je rol: student, stagedocent of praktijkopleider.", 400)
+    return role
+
+
+def create_room(name: str, role: str, previous: Room | None = None) -> tuple[Room, Participant]:
+    """A new conversation, its creator the first deelnemer; `previous` makes it a vervolggesprek."""
+    name, role = clean_name(name), check_role(role)
+    retention = timedelta(days=current_app.config["RETENTION_DAYS"])
+    for _attempt in range(10):
+        now = utcnow()
+        room = Room(code=codes.new_code(), created_at=now, expires_at=now + retention, admission=Admission.FILLING,
+                    previous_room_id=previous.id if previous else None)
+        participant = Participant(name=name, role=role, token=secrets.token_urlsafe(32))
+        room.participants.append(participant)
+        db.session.add(room)
+        try:
+            db.session.commit()
+            return room, participant
+        except IntegrityError:  # a code collision: astronomically rare, but never a 500
+            db.session.rollback()
+    raise RoomError("Er ging iets mis bij het maken van een gesprek. Probeer het nog eens.", 503)
+
+
+def find_room(code: str | None) -> Room:
+    """The live room for a code as typed, or a RoomError that says what is wrong."""
+    canonical = codes.normalize(code or "")
+    room = db.session.scalar(select(Room).where(Room.code == canonical)) if canonical else None
+    if room is None:
+        raise RoomError("Deze gesprekscode kennen we niet. Kijk de code goed na.", 404)
+    if room.is_expired():
+        raise RoomError("Dit gesprek is verlopen. Vraag de stagedocent om een nieuwe code.", 410)
+    return room
+
+
+def participant_for_token(room: Room, token: str | None) -> Participant | None:
+    if not token:
+        return None
+    return next((p for p in room.active_participants if secrets.compare_digest(p.token, token)), None)
+
+
+def was_removed(room: Room, token: str | None) -> bool:
+    return bool(token) and any(p.token == token and p.removed_at for p in room.participants)
+
+
+def roles_complete(room: Room) -> bool:
+    present = {p.role for p in room.active_participants}
+    return {STUDENT, STAGEDOCENT, PRAKTIJKOPLEIDER} <= present
+
+
+def may_join(room: Room) -> bool:
+    return room.status != RoomStatus.CLOSED and room.admission != Admission.LOCKED
+
+
+def join_room(room: Room, name: str, role: str) -> Participant:
+    name, role = clean_name(name), check_role(role)
+    with change(room, None, None):
+        if room.status == RoomStatus.CLOSED:
+            raise RoomError("Dit gesprek is al afgerond. Meedoen kan niet meer.", 403)
+        if room.admission == Admission.LOCKED or len(room.active_participants) >= MAX_PARTICIPANTS:
+            raise RoomError("Dit gesprek is vol. Vraag de stagedocent om je erbij te laten.", 403)
+        participant = Participant(name=name, role=role, token=secrets.token_urlsafe(32))
+        room.participants.append(participant)
+        if room.admission == Admission.FILLING and roles_complete(room):
+            room.admission = Admission.LOCKED
+    return participant
+
+
+def set_locked(room: Room, actor: Participant, locked: bool) -> None:
+    with change(room, actor, "lock_room"):
+        room.admission = Admission.LOCKED if locked else Admission.UNLOCKED
+
+
+def remove_participant(room: Room, actor: Participant, participant_id: int) -> tuple[Participant, list[str]]:
+    """Take someone out of the room; returns them and the connections their phones still have open."""
+    require(actor.role, "remove_participant")
+    target = next((p for p in room.active_participants if p.id == participant_id), None)
+    if target is None:
+        raise RoomError("Deze deelnemer zit niet (meer) in het gesprek.", 404)
+    if target.id == actor.id:
+        raise RoomError("Je kunt jezelf niet uit het gesprek halen.", 400)
+    with change(room, actor, "remove_participant"):
+        sids = [c.sid for c in target.connections]
+        target.removed_at = utcnow()
+        target.connections.clear()
+    return target, sids
+
+
+def delete_room(room: Room, actor: Participant) -> None:
+    """The stagedocent wipes the conversation now, with everything in it (the cascades, as in purge)."""
+    require(actor.role, "delete_room")
+    db.session.execute(delete(Room).where(Room.id == room.id))
+    db.session.commit()
+
+
+def purge_expired() -> int:
+    """Delete rooms past their retention date; the database's cascades take everything in them along:
+    deelnemers and their connections, cards, afspraken, the verslag and its mail."""
+    result = db.session.execute(delete(Room).where(Room.expires_at <= utcnow()))
+    db.session.commit()
+    return result.rowcount

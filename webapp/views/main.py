@@ -1,0 +1,50 @@
+"""The start page: start a conversation or go to one by its code; and the health check."""
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from sqlalchemy import text
+
+from webapp.domain import codes, rooms
+from webapp.domain.refusals import RoomError
+from webapp.extensions import db, limiter
+from webapp.views.identity import remember
+from webapp.views.limits import count_failure, join_guard
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    """Start a new conversation, or join one with a code."""
+    notice = "Het gesprek is verwijderd, met alles wat erin stond." if request.args.get("verwijderd") else None
+    return render_template("index.html", notice=notice)
+
+
+@bp.post("/rooms")
+@limiter.limit(lambda: current_app.config["CREATE_RATE_LIMIT"])
+def create():
+    """Start a conversation: the creator is its first deelnemer."""
+    try:
+        room, me = rooms.create_room(request.form.get("name"), request.form.get("role"))
+    except RoomError as error:
+        return render_template("index.html", start_error=error.message, form=request.form), error.status
+    remember(room, me)
+    return redirect(url_for("room.show", code=room.code), 303)
+
+
+@bp.get("/join")
+@join_guard
+def join_by_code():
+    """The start page's code field: a typed code goes to its room, a malformed one gets a message."""
+    code = codes.normalize(request.args.get("code", ""))
+    if code is None:
+        count_failure()
+        message = "Een gesprekscode heeft 8 tekens, bijvoorbeeld K7MP-3XQ9. Kijk de code goed na."
+        return render_template("index.html", code_error=message, code=request.args.get("code", "")[:32]), 400
+    return redirect(url_for("room.show", code=code))
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz():
+    """For load balancers: the process answers and its database does too."""
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,113 @@
+"""The conversation: the phase, the cards on the table, notes and checklists."""
+from flask import abort, g, render_template, request
+
+from webapp.domain import meeting
+from webapp.domain.refusals import StaleEdit
+from webapp.presentation.screen import RoomScreen
+from webapp.views.responses import changed, closed_editor, fragment
+from webapp.views.room import bp
+
+
+@bp.post("/phase")
+def set_phase():
+    """The student or the stagedocent moves everyone to a phase of the stappenplan."""
+    meeting.set_phase(g.room, g.me, request.form.get("phase"))
+    return changed(reset={"fase-inkijk": render_template("pieces/fase-inkijk.html")})
+
+
+@bp.get("/fasen/<phase_id>")
+def preview_phase(phase_id):
+    """Look at another phase on this phone only; 'nu' (or the live phase) goes back to live."""
+    screen = RoomScreen(g.room)
+    phase = screen.content.phase(phase_id)
+    if phase_id != "nu" and phase is None:
+        abort(404)
+    if phase is not None and phase.id == screen.phase.id:
+        phase = None
+    return fragment(render_template("pieces/fase-inkijk.html", screen=screen, room=g.room, phase=phase))
+
+
+@bp.get("/cards/choose/<deck_id>")
+def choose(deck_id):
+    """The student's list to pick a card from one deck, loaded on this phone when opened."""
+    return fragment(_chooser(deck_id))
+
+
+def _chooser(deck_id: str) -> str:
+    screen = RoomScreen(g.room)
+    deck = screen.content.deck(deck_id)
+    if deck is None:
+        abort(404)
+    return render_template("pieces/kiezen.html", screen=screen, room=g.room, deck=deck)
+
+
+@bp.post("/cards/draw")
+def draw_card():
+    """The student draws a card at random from a deck, or picks one (`card`)."""
+    picked = request.form.get("card") or None
+    card = meeting.draw_card(g.room, g.me, request.form.get("deck"), picked)
+    also = {"kiezen": _chooser(card.deck)} if picked else {}
+    return changed(also=also, message=f"Nieuw kaartje: {card.question}")
+
+
+@bp.post("/cards/discussed")
+def mark_discussed():
+    """The card on the table has been talked about."""
+    meeting.mark_discussed(g.room, g.me)
+    return changed(reset={"bewerken": closed_editor()})
+
+
+@bp.post("/cards/return")
+def return_card():
+    """The student puts an unclear card back in the deck."""
+    meeting.return_card(g.room, g.me)
+    return changed(reset={"bewerken": closed_editor()})
+
+
+@bp.get("/cards/prepare")
+def prepare_list():
+    """The student's list of all cards to mark as 'wil ik bespreken', loaded on this phone when opened."""
+    return fragment(_prepare_list())
+
+
+def _prepare_list() -> str:
+    return render_template("pieces/voorbereiden.html", screen=RoomScreen(g.room), room=g.room, open=True)
+
+
+@bp.post("/cards/<card_id>/prepare")
+def prepare_card(card_id):
+    """The student marks a card as 'wil ik bespreken' (prepared=1) or takes it off (prepared=0)."""
+    meeting.set_prepared(g.room, g.me, card_id, request.form.get("prepared") == "1")
+    return changed(also={"voorbereiden": _prepare_list()})
+
+
+@bp.get("/cards/<card_id>/note")
+def edit_note(card_id):
+    """The form for the shared note on a card, for this phone's edit panel."""
+    screen = RoomScreen(g.room)
+    card = screen.content.card(card_id)
+    if card is None:
+        abort(404)
+    note = screen.note_for(card_id)
+    return fragment(render_template("pieces/notitie-bewerken.html", room=g.room, card=card,
+                                    note=note.note if note else "", rev=note.note_rev if note else 0))
+
+
+@bp.post("/cards/<card_id>/note")
+def save_note(card_id):
+    """Save the note ('wat we bespraken'); a stale `rev` gets both texts back to merge (409)."""
+    try:
+        meeting.save_note(g.room, g.me, card_id, request.form.get("note"), request.form.get("rev"))
+    except StaleEdit as stale:
+        card = RoomScreen(g.room).content.card(card_id)
+        html = render_template("pieces/notitie-bewerken.html", room=g.room, card=card, note=stale.mine["note"],
+                               rev=stale.rev, conflict=stale)
+        return fragment(html, 409)
+    return changed(reset={"bewerken": closed_editor()}, message="De notitie is opgeslagen.")
+
+
+@bp.post("/checklist")
+def tick():
+    """A participant ticks an item of their own checklist for preparing (done=1) or unticks it."""
+    meeting.set_tick(g.room, g.me, request.form.get("item", ""), request.form.get("done") == "1")
+    return changed()

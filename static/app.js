@@ -66,7 +66,7 @@
     const decision = verdict(version, message);
     if (decision === "apply") {
       setVersion(message.version);
-      applyFragments(message.fragments);
+      Promise.resolve(applyFragments(message.fragments)).then(checkEditor);
     } else if (decision === "resync" && Date.now() - askedAt > 2000) {
       askedAt = Date.now();
       join();
@@ -105,6 +105,29 @@
   editor.addEventListener("click", function (event) {
     if (event.target.closest("[data-close-editor]")) editor.replaceChildren();
   });
+  // An editor open on this phone whose afspraak or note someone else just changed: when nothing was typed
+  // in it yet, it is loaded again with the new text; otherwise it says so, and saving shows both texts.
+  function checkEditor() {
+    const form = editor.querySelector("form[data-item]");
+    if (!form) return;
+    const live = room.querySelector('[data-item="' + CSS.escape(form.dataset.item) + '"]:not(form)');
+    if (live && live.dataset.rev === form.dataset.rev) return;
+    if (!form.dataset.typed) {
+      htmx.ajax("GET", form.dataset.source, { target: editor, swap: "innerHTML" });
+    } else if (!form.querySelector("[data-stale]")) {
+      const notice = document.createElement("p");
+      notice.className = "melding fout";
+      notice.dataset.stale = "true";
+      notice.textContent = live ? "Iemand anders heeft dit net veranderd. Sla je tekst op: dan zie je beide versies."
+        : "Iemand anders heeft dit net weggehaald.";
+      form.querySelector("h2").after(notice);
+    }
+  }
+  editor.addEventListener("input", function (event) {
+    const form = event.target.closest("form");
+    if (form) form.dataset.typed = "true";
+  });
+
   // This phone's own lists (a card to pick, cards to prepare) close with their own button.
   room.addEventListener("click", function (event) {
     const close = event.target.closest("[data-close-piece]");

@@ -1,6 +1,7 @@
 """The server checks every action for the role and the room: forbidden ones get 403 and change nothing."""
 import pytest
 
+from tests.conftest import csrf_from
 from tests.helpers import post_action, seat_three, start_room, state
 from webapp.extensions import db
 from webapp.models import Room
@@ -97,3 +98,46 @@ def test_nothing_changes_a_closed_room(app, table, action):
     assert response.status_code == 403
     assert "afgerond" in response.get_data(as_text=True)
     assert state(people["student"], code) == before
+
+
+# Values for the other parts of a room route's address, so every route can be reached.
+ROUTE_VALUES = {"participant_id": 1, "agreement_id": 1, "card_id": "leren-01", "phase_id": "leren",
+                "deck_id": "leren"}
+
+
+def room_routes(app):
+    """Every (method, path, view) under /r/<code>, read from the app's URL map, so a new route is walked too."""
+    from flask import url_for
+
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint.startswith("room."):
+                values = {name: ROUTE_VALUES.get(name) for name in rule.arguments if name != "code"}
+                for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                    yield method, rule.endpoint, lambda code, e=rule.endpoint, v=values: url_for(e, code=code, **v)
+
+
+def test_every_room_route_refuses_a_browser_that_is_not_in_the_room(app):
+    code, people = seat_three(app)
+    before = state(people["student"], code)
+    stranger = app.test_client()
+    token = csrf_from(stranger.get("/").get_data(as_text=True))
+    walked = 0
+    for method, endpoint, path in room_routes(app):
+        response = stranger.open(path(code), method=method, headers={"X-CSRFToken": token, "HX-Request": "true"})
+        if endpoint in ("room.show", "room.join"):  # the join form and joining itself
+            assert response.status_code in (200, 400), endpoint
+        else:
+            assert response.status_code == 403, (endpoint, response.status_code)
+            assert "Je doet niet mee aan dit gesprek" in response.get_data(as_text=True)
+        walked += 1
+    assert walked >= 30
+    assert state(people["student"], code) == before
+
+
+def test_every_room_route_answers_an_unknown_code_the_same(app):
+    client = app.test_client()
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    for method, endpoint, path in room_routes(app):
+        response = client.open(path("ABCDEFGH"), method=method, headers={"X-CSRFToken": token})
+        assert response.status_code == 404, endpoint

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from webapp.domain import outbox, rooms, verslag
 from webapp.domain.refusals import RoomError
+from webapp.domain.roles import require, require_status
 from webapp.domain.rooms import change
 from webapp.extensions import db
 from webapp.models import Participant, Record, Room
@@ -115,10 +116,14 @@ def follow_up_of(room: Room) -> Room | None:
 
 
 def start_follow_up(room: Room, actor: Participant) -> tuple[Room, Participant]:
-    """A vervolggesprek: a new room with a new code that looks back on this one's afspraken."""
+    """A vervolggesprek: a new room with a new code that looks back on this one's afspraken. This room
+    changes after the new one exists, so its screens link to it."""
+    require(actor.role, "start_follow_up")
+    require_status(room.status, "start_follow_up")
+    existing = follow_up_of(room)
+    if existing is not None:
+        raise RoomError(f"Er is al een vervolggesprek: {existing.code}.", 409)
+    new_room, me = rooms.create_room(actor.name, actor.role, previous=room)
     with change(room, actor, "start_follow_up"):
-        existing = follow_up_of(room)
-        if existing is not None:
-            raise RoomError(f"Er is al een vervolggesprek: {existing.code}.", 409)
         room.activity = f"{actor.name} startte een vervolggesprek."
-    return rooms.create_room(actor.name, actor.role, previous=room)
+    return new_room, me

@@ -29,7 +29,7 @@ def sweep_dead_workers(dead_after: float) -> list[Room]:
     orphaned = db.session.scalars(select(Connection).where(Connection.worker_id.not_in(alive))).all()
     room_ids = {connection.participant.room_id for connection in orphaned}
     for connection in orphaned:
-        db.session.delete(connection)
+        connection.participant.connections.remove(connection)  # delete-orphan: gone from the table too
     db.session.execute(delete(Worker).where(Worker.seen_at < cutoff))
     changed = list(db.session.scalars(select(Room).where(Room.id.in_(room_ids))))
     for room in changed:

@@ -158,14 +158,14 @@ def discussed(room: Room, cards: dict[str, RoomCard] | None = None) -> list[tupl
     return [(content.card(rc.card_id), rc) for rc in done if content.card(rc.card_id)]
 
 
-def ticked(participant: Participant) -> set[str]:
-    return set(db.session.scalars(select(ChecklistTick.item).where(ChecklistTick.participant_id == participant.id)))
-
-
-def my_checklist(participant: Participant) -> list[tuple[str, str, bool]]:
-    """This participant's checklist as shown on their own phone: (key, text, done) per item."""
-    done = ticked(participant)
-    return [(key, text, key in done) for key, text in preparing_checklist(participant.role)]
+def ticks_in(room: Room) -> dict[int, set[str]]:
+    """Each deelnemer's ticked items of their checklist for preparing."""
+    rows = db.session.execute(select(ChecklistTick.participant_id, ChecklistTick.item)
+                              .join(Participant).where(Participant.room_id == room.id))
+    ticks: dict[int, set[str]] = {}
+    for participant_id, item in rows:
+        ticks.setdefault(participant_id, set()).add(item)
+    return ticks
 
 
 def set_tick(room: Room, actor: Participant, item: str, done: bool) -> None:

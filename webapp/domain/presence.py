@@ -15,7 +15,7 @@ def connect(room: Room, participant: Participant, sid: str) -> bool:
     came_online = not participant.connections
     if came_online:
         bump_version(room)
-    db.session.add(Connection(sid=sid, participant_id=participant.id, worker_id=worker_id()))
+    participant.connections.append(Connection(sid=sid, worker_id=worker_id()))
     db.session.commit()
     return came_online
 

@@ -87,8 +87,9 @@ class Participant(db.Model):
     remark: Mapped[str] = mapped_column(String(500), default="")
 
     room: Mapped[Room] = relationship(back_populates="participants")
+    # Loaded with the participants in one query: every screen shows who is online.
     connections: Mapped[list[Connection]] = relationship(
-        back_populates="participant", cascade="all, delete-orphan"
+        back_populates="participant", cascade="all, delete-orphan", lazy="selectin"
     )
 
     @property

@@ -1,0 +1,501 @@
+"""One truth on every screen.
+
+Every phone in a gesprek keeps its screen current with what the server pushes over Socket.IO, the way
+static/app.js does: an `update {version, fragments, full}` replaces the live regions (the ids #room lists in
+`data-regions`), one version after the other; a phone that missed a version asks again (`join`) and gets
+everything (`full`), and so does a phone that comes back after losing its connection.
+
+This test walks a whole conversation with a phone for every person, from the start through the cards, the
+afspraken and the Akkoorden to the verslag, the vervolggesprek and the delete: every action route, by each role
+that may do it. After every step it proves that each phone, having applied what it was pushed, shows exactly what
+a fresh load of the room page shows that person: the same list of live regions, the same version, and region by
+region the same HTML (parsed and written out again, whitespace collapsed). Some steps also say in words what
+every phone must show then (who is in "Wie is klaar met voorbereiden?", that nobody still reads "Iedereen gaf
+akkoord" after a change, that the activity line in #fase tells the last thing that happened).
+
+A step that breaks this is reported with every phone and region that differs; then every phone reloads, as its
+person would, so each later step is judged on its own (`pytest -x` stops at the first step that breaks).
+"""
+import difflib
+import functools
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Callable
+
+import pytest
+from bs4 import BeautifulSoup
+
+from tests.conftest import csrf_from
+from tests.helpers import join, post_action
+from webapp.extensions import socketio
+
+EMAILS = {"Sanne": "sanne@example.nl", "Marieke": "marieke@school.example", "Kees": "kees@bedrijf.example"}
+ALL_AGREED = "Iedereen gaf akkoord"
+NEXT_MEETING = (date.today() + timedelta(days=21)).isoformat()
+
+
+# What a phone shows --------------------------------------------------------------------------------------------
+
+@dataclass
+class Page:
+    """The room page as one person loads it: its version, the ids a push may replace, and their HTML."""
+
+    version: int
+    regions: list[str]
+    html: dict[str, str | None]
+    nested: list[tuple[str, str]]  # (inner, outer) regions: a push of the outer one would replace the inner one
+
+
+def fresh(client, code: str) -> Page:
+    """A fresh load of the room page, as this browser's person sees it."""
+    response = client.get(f"/r/{code}")
+    assert response.status_code == 200, f"the room page answered {response.status_code}"
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    room = soup.find(id="room")
+    assert room is not None, "the room page has no #room"
+    regions = room["data-regions"].split()
+    elements = {region: soup.find(id=region) for region in regions}
+    nested = [(inner, outer) for outer, element in elements.items() if element is not None
+              for inner in regions if inner != outer and element.find(id=inner) is not None]
+    return Page(int(room["data-version"]), regions,
+                {region: str(element) if element else None for region, element in elements.items()}, nested)
+
+
+def verdict(current: int, update: dict) -> str:
+    """static/app.js's verdict(): updates in order, a full re-render when newer, and after a gap: ask again."""
+    if update.get("full"):
+        return "apply" if update["version"] > current else "ignore"
+    if update["version"] == current + 1:
+        return "apply"
+    return "ignore" if update["version"] <= current else "resync"
+
+
+class Phone:
+    """A person's phone: their browser (its cookie is who they are), its Socket.IO connection, and what its screen
+    shows in each live region."""
+
+    def __init__(self, app, client, code: str, name: str, role: str):
+        self.app, self.client, self.code, self.name, self.role = app, client, code, name, role
+        self.events: list[str] = []  # what was pushed besides updates: removed, deleted, denied
+        self.show(fresh(client, code))
+        self.connect()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})"
+
+    def show(self, page: Page) -> None:
+        """Show the room page as loaded."""
+        self.version, self.regions, self.screen = page.version, page.regions, dict(page.html)
+        self.strays: set[str] = set()  # ids pushed to this screen that data-regions does not list
+
+    def connect(self) -> None:
+        """Connect, join the room with the version on the screen, and catch up."""
+        self.sio = socketio.test_client(self.app, flask_test_client=self.client)
+        assert self.sio.is_connected(), f"{self} could not connect"
+        self.join()
+        self.apply_pushes()
+
+    def join(self) -> None:
+        self.sio.emit("join", {"code": self.code, "version": self.version})
+
+    def apply_pushes(self) -> None:
+        """Apply what was pushed since last time, in order; after a gap, ask again and apply that too."""
+        for _round in range(10):
+            received = self.sio.get_received()
+            if not received:
+                return
+            for event in received:
+                if event["name"] == "update":
+                    self.receive(event["args"][0])
+                else:
+                    self.events.append(event["name"])
+        raise AssertionError(f"{self} keeps asking for a full re-render")
+
+    def receive(self, update: dict) -> None:
+        decision = verdict(self.version, update)
+        if decision == "resync":
+            self.join()
+        if decision != "apply":
+            return
+        self.version = update["version"]
+        for region, html in update["fragments"].items():
+            if region not in self.screen:
+                self.strays.add(region)
+            elif self.screen[region] is not None:  # no element with that id on the page: nothing to replace
+                self.screen[region] = html
+
+    def text(self, region: str | None = None) -> str:
+        """What the screen says, in one region or in all of them."""
+        parts = [self.screen.get(region)] if region else list(self.screen.values())
+        html = " ".join(part or "" for part in parts)
+        return " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
+
+
+@functools.cache
+def normalised(html: str | None) -> tuple[str, ...]:
+    """HTML parsed and written out again, one tag or text per line, whitespace collapsed."""
+    if html is None:
+        return ("(no such element)",)
+    pretty = BeautifulSoup(html, "html.parser").prettify()
+    return tuple(" ".join(line.split()) for line in pretty.splitlines() if line.strip())
+
+
+def differences(phone: Phone, page: Page) -> list[str]:
+    """Where the phone's screen is not what a fresh load of the page shows its person."""
+    found = []
+    if phone.regions != page.regions:
+        found.append(f"{phone}: data-regions on the phone {phone.regions}, on a fresh load {page.regions}")
+    if phone.version != page.version:
+        found.append(f"{phone}: the phone is at version {phone.version}, a fresh load at {page.version}")
+    found += [f"{phone}: was pushed #{region}, which data-regions does not list" for region in sorted(phone.strays)]
+    found += [f"{phone}: #{inner} lies inside #{outer}; each region must stand alone" for inner, outer in page.nested]
+    found += [f"{phone} was refused its room (`denied`)" for event in phone.events if event == "denied"]
+    for region in page.regions:
+        if normalised(phone.screen.get(region)) != normalised(page.html[region]):
+            found.append(f"{phone} #{region}:\n{diff(phone.screen.get(region), page.html[region])}")
+    return found
+
+
+def diff(phone_html: str | None, page_html: str | None, limit: int = 24) -> str:
+    lines = list(difflib.unified_diff(normalised(phone_html), normalised(page_html), "on the phone",
+                                      "on a fresh load", n=1, lineterm=""))
+    if len(lines) > limit:
+        lines = lines[:limit] + [f"... and {len(lines) - limit} more lines"]
+    return "\n".join("      " + line for line in lines)
+
+
+# The gesprek under test ----------------------------------------------------------------------------------------
+
+class Gesprek:
+    """The conversation being walked: its code, and each person's browser and phone."""
+
+    def __init__(self, app):
+        self.app = app
+        self.code = ""
+        self.roles: dict[str, str] = {}
+        self.clients: dict[str, object] = {}
+        self.phones: dict[str, Phone] = {}
+        self.gone: dict[str, Phone] = {}  # the phones of people taken out
+        self.afspraken: list[int] = []  # ids, in the order they were written
+
+    def browser(self, name: str, role: str):
+        self.roles[name], self.clients[name] = role, self.app.test_client()
+        return self.clients[name]
+
+    def open_phone(self, name: str) -> None:
+        self.phones[name] = Phone(self.app, self.clients[name], self.code, name, self.roles[name])
+
+    def state(self) -> dict:
+        return self.clients["Marieke"].get(f"/r/{self.code}/state.json").get_json()
+
+    def person_id(self, name: str) -> int:
+        return next(p["id"] for p in self.state()["participants"] if p["name"] == name)
+
+    def afspraak(self, n: int) -> dict:
+        """The n-th afspraak written here (from 0): its id, and its rev while it is not deleted."""
+        live = self.state()["agreements"]
+        self.afspraken += [a["id"] for a in live if a["id"] not in self.afspraken]
+        wanted = self.afspraken[n]
+        return next((a for a in live if a["id"] == wanted), {"id": wanted})
+
+    def check(self, step: "Step") -> list[str]:
+        """Every phone applies what it was pushed; then what differs from a fresh load, and which claims fail."""
+        for phone in self.phones.values():
+            phone.apply_pushes()
+        pages = {phone: fresh(phone.client, self.code) for phone in self.phones.values()} if step.compare else {}
+        claims = (*step.then, activity_line_follows) if step.compare else step.then
+        problems = [problem for claim in claims for problem in claim(self)]
+        for phone, page in pages.items():
+            problems += differences(phone, page)
+        if problems:  # every phone reloads, as its person would, so the next step is judged on its own
+            for phone, page in pages.items():
+                phone.show(page)
+        return problems
+
+
+# The actions, as each phone sends them; a callable path or field is looked up when the action is sent -----------
+
+def value(given, gesprek: Gesprek, who: str):
+    return given(gesprek, who) if callable(given) else given
+
+
+def post(path, **fields):
+    """An action as the room page sends it: htmx, with the CSRF header."""
+    def send(gesprek: Gesprek, who: str):
+        data = {name: value(given, gesprek, who) for name, given in fields.items()}
+        return post_action(gesprek.clients[who], gesprek.code, value(path, gesprek, who), data)
+    return send
+
+
+def start_as(role: str):
+    """Start a gesprek on the front page, then the room opens on this phone."""
+    def send(gesprek: Gesprek, who: str):
+        browser = gesprek.browser(who, role)
+        token = csrf_from(browser.get("/").get_data(as_text=True))
+        response = browser.post("/rooms", data={"name": who, "role": role, "csrf_token": token})
+        if response.status_code == 303:
+            gesprek.code = response.location.rsplit("/", 1)[-1]
+            gesprek.open_phone(who)
+        return response
+    return send
+
+
+def join_as(role: str):
+    """Join with the code, then the room opens on this phone."""
+    def send(gesprek: Gesprek, who: str):
+        response = join(gesprek.browser(who, role), gesprek.code, who, role)
+        if response.status_code == 303:
+            gesprek.open_phone(who)
+        return response
+    return send
+
+
+def remove(name: str):
+    def send(gesprek: Gesprek, who: str):
+        response = post_action(gesprek.clients[who], gesprek.code, f"/participants/{gesprek.person_id(name)}/remove")
+        gesprek.gone[name] = gesprek.phones.pop(name)
+        return response
+    return send
+
+
+def while_offline(name: str, action: Callable):
+    """This person's phone loses its connection while the action happens, then comes back and catches up."""
+    def send(gesprek: Gesprek, who: str):
+        gesprek.phones[name].sio.disconnect()
+        response = action(gesprek, who)
+        gesprek.phones[name].connect()
+        return response
+    return send
+
+
+def form_fields(html: str, action: str) -> dict:
+    """What the form in this HTML that posts to `action` sends when nothing is typed (its hidden fields too)."""
+    soup = BeautifulSoup(html, "html.parser")
+    form = next(form for form in soup.find_all("form") if (form.get("hx-post") or "").endswith(action))
+    fields: dict[str, list[str]] = {}
+    for field in form.find_all(["input", "textarea"]):
+        if field.get("name") and (field.get("type") not in ("checkbox", "radio") or field.has_attr("checked")):
+            typed = field.get_text() if field.name == "textarea" else field.get("value", "")
+            fields.setdefault(field["name"], []).append(typed)
+    return {name: values[0] if len(values) == 1 else values for name, values in fields.items()}
+
+
+def fill_in(form_path: str, action: str, **typed):
+    """Open a form (GET form_path), type into it and send it, with whatever else the form carries (rev, ...)."""
+    def send(gesprek: Gesprek, who: str):
+        path, to = value(form_path, gesprek, who), value(action, gesprek, who)
+        form = gesprek.clients[who].get(f"/r/{gesprek.code}{path}").get_data(as_text=True)
+        return post_action(gesprek.clients[who], gesprek.code, to, {**form_fields(form, to), **typed})
+    return send
+
+
+def note(text: str, card: str | None = None):
+    """Write in the note form of a card: the one on the table, unless named."""
+    def card_path(gesprek: Gesprek, who: str) -> str:
+        return f"/cards/{card or gesprek.state()['current_card']['id']}/note"
+    return fill_in(card_path, card_path, note=text)
+
+
+def agree(name: str, then: tuple = ()) -> "Step":
+    """Akkoord, with the form this phone shows: on the page, or loaded into it (hx-trigger="load")."""
+    def send(gesprek: Gesprek, who: str):
+        html = gesprek.clients[who].get(f"/r/{gesprek.code}").get_data(as_text=True)
+        loads = BeautifulSoup(html, "html.parser").find(attrs={"hx-get": lambda url: (url or "").endswith("/confirm")})
+        if loads is not None:
+            html = gesprek.clients[who].get(loads["hx-get"]).get_data(as_text=True)
+        fields = {**form_fields(html, "/confirm"), "email": EMAILS[who]}
+        return post_action(gesprek.clients[who], gesprek.code, "/confirm", fields)
+    return Step(name, "gives Akkoord", send, then=then)
+
+
+def phase(phase_id: str):
+    return post("/phase", phase=phase_id)
+
+
+def tick_an_item(gesprek: Gesprek, who: str):
+    """Tick the first open item of this person's own checklist, as its checkbox sends it (hx-vals)."""
+    page = BeautifulSoup(gesprek.clients[who].get(f"/r/{gesprek.code}").get_data(as_text=True), "html.parser")
+    boxes = [json.loads(box["hx-vals"]) for box in page.select("#mijn-lijst input[hx-vals]")]
+    return post("/checklist", **next(box for box in boxes if box["done"] == "1"))(gesprek, who)
+
+
+def afspraak_path(n: int, action: str = ""):
+    return lambda gesprek, who: f"/agreements/{gesprek.afspraak(n)['id']}{action}"
+
+
+def rev_of(n: int):
+    return lambda gesprek, who: gesprek.afspraak(n)["rev"]
+
+
+def write(what: str):
+    return post("/agreements", what=what, who=["student"], when="voor-volgend-gesprek")
+
+
+def edit(n: int, what: str):
+    """Open the edit form of the n-th afspraak written here, change it and save it."""
+    return fill_in(afspraak_path(n, "/edit"), afspraak_path(n), what=what, who=["student", "praktijkopleider"],
+                   when="bij-volgend-gesprek")
+
+
+# What every phone must show, in words --------------------------------------------------------------------------
+
+def activity_line_follows(gesprek: Gesprek) -> list[str]:
+    """(After every step) the activity line in #fase tells what the room says happened last."""
+    activity = gesprek.state()["activity"]
+    found = []
+    for phone in gesprek.phones.values():
+        line = BeautifulSoup(phone.screen["fase"] or "", "html.parser").select_one(".activity")
+        shown = " ".join(line.get_text().split()) if line else None
+        if shown != activity:
+            found.append(f"{phone}: the activity line reads “{shown}”, the room's is “{activity}”")
+    return found
+
+
+def klaar_lists(name: str):
+    def claim(gesprek: Gesprek) -> list[str]:
+        return [f"{phone}: “Wie is klaar met voorbereiden?” leaves out {name}" for phone in gesprek.phones.values()
+                if name not in phone.text("klaar")]
+    return claim
+
+
+def nobody_reads(text: str):
+    def claim(gesprek: Gesprek) -> list[str]:
+        return [f"{phone} still reads “{text}”" for phone in gesprek.phones.values() if text in phone.text()]
+    return claim
+
+
+def reads(name: str, text: str):
+    def claim(gesprek: Gesprek) -> list[str]:
+        return [] if text in gesprek.phones[name].text() else [f"{gesprek.phones[name]} does not read “{text}”"]
+    return claim
+
+
+def is_out(name: str):
+    """The phone of someone taken out is told (`removed`, so it reloads), disconnected, and gets no room page."""
+    def claim(gesprek: Gesprek) -> list[str]:
+        phone = gesprek.gone[name]
+        found = [f"{phone} is still connected"] if phone.sio.is_connected() else []
+        # Once the server closed the connection, the test client keeps what came before in its queue.
+        if "removed" not in [event["name"] for event in phone.sio.queue]:
+            found.append(f"{phone} was not told (no `removed` event)")
+        if 'id="room"' in phone.client.get(f"/r/{gesprek.code}").get_data(as_text=True):
+            found.append(f"{phone} still gets the room page")
+        return found
+    return claim
+
+
+def everyone_is_sent_to_the_start(gesprek: Gesprek) -> list[str]:
+    found = [f"{phone} was not told (no `deleted` event)" for phone in gesprek.phones.values()
+             if "deleted" not in phone.events]
+    found += [f"{phone}: the room page still answers {status}" for phone in gesprek.phones.values()
+              if (status := phone.client.get(f"/r/{gesprek.code}").status_code) != 404]
+    return found
+
+
+# The walk ------------------------------------------------------------------------------------------------------
+
+@dataclass
+class Step:
+    who: str
+    does: str
+    request: Callable
+    status: int = 200
+    then: tuple = ()  # what every phone must show besides a fresh load's regions
+    compare: bool = True  # with a fresh load of the room page (not once the gesprek is deleted)
+
+    def __str__(self) -> str:
+        return f"{self.who} {self.does}"
+
+
+WALK = [
+    Step("Marieke", "starts the gesprek as stagedocent", start_as("stagedocent"), 303),
+    Step("Sanne", "joins as student", join_as("student"), 303, then=(klaar_lists("Sanne"),)),
+    Step("Kees", "joins as praktijkopleider (the room locks)", join_as("praktijkopleider"), 303,
+         then=(klaar_lists("Kees"),)),
+    # Voorbereiden
+    Step("Sanne", "ticks an item of her checklist", tick_an_item),
+    Step("Marieke", "ticks an item of her checklist", tick_an_item),
+    Step("Kees", "ticks an item of his checklist", tick_an_item),
+    Step("Sanne", "marks a Leren card to bring", post("/cards/leren-05/prepare", prepared="1")),
+    Step("Sanne", "marks a Begeleiden card to bring", post("/cards/begeleiden-02/prepare", prepared="1")),
+    Step("Sanne", "takes the Begeleiden card off again", post("/cards/begeleiden-02/prepare", prepared="0")),
+    # The stappenplan, forward and back
+    Step("Sanne", "moves on to Kennismaken", phase("kennismaken")),
+    Step("Marieke", "moves on to Leren", phase("leren")),
+    Step("Marieke", "goes back to Kennismaken", phase("kennismaken")),
+    Step("Sanne", "goes back to Voorbereiden", phase("voorbereiden")),
+    Step("Sanne", "moves on to Kennismaken", phase("kennismaken")),
+    Step("Marieke", "moves on to Leren", phase("leren")),
+    # Cards and notes
+    Step("Sanne", "draws a card from Leren", post("/cards/draw", deck="leren")),
+    Step("Sanne", "writes a note on the card", note("Ik snap niet goed wat hier bedoeld wordt.")),
+    Step("Sanne", "puts the card back", post("/cards/return")),
+    Step("Sanne", "picks the Leren card she marked", post("/cards/draw", deck="leren", card="leren-05")),
+    Step("Kees", "writes a note on the card", note("Sanne hielp een klant helemaal alleen.")),
+    Step("Marieke", "adds to the note", note("Sanne hielp een klant helemaal alleen; volgende keer de kassa.")),
+    Step("Sanne", "marks the card discussed", post("/cards/discussed")),
+    Step("Marieke", "moves on to Begeleiden", phase("begeleiden")),
+    Step("Sanne", "picks a Begeleiden card while Kees's phone is offline",
+         while_offline("Kees", post("/cards/draw", deck="begeleiden", card="begeleiden-03"))),
+    Step("Marieke", "marks the card discussed", post("/cards/discussed")),
+    # One more at the table, and out again
+    Step("Marieke", "lets one more in", post("/lock", locked="0")),
+    Step("Ilse", "joins as a second praktijkopleider", join_as("praktijkopleider"), 303, then=(klaar_lists("Ilse"),)),
+    Step("Ilse", "ticks an item of her checklist", tick_an_item),
+    Step("Marieke", "locks the room", post("/lock", locked="1")),
+    Step("Marieke", "takes Ilse out", remove("Ilse"), then=(is_out("Ilse"),)),
+    # Afspraken
+    Step("Sanne", "writes an afspraak", write("Sanne vraagt elke vrijdag om feedback.")),
+    Step("Marieke", "writes an afspraak", write("Sanne maakt stage-opdracht 2 af.")),
+    Step("Kees", "writes an afspraak", write("Sanne oefent met de kassa.")),
+    Step("Kees", "edits Sanne's afspraak", edit(0, "Sanne vraagt elke vrijdag aan Kees om feedback.")),
+    Step("Sanne", "edits Marieke's afspraak", edit(1, "Sanne maakt stage-opdracht 2 en 3 af.")),
+    Step("Marieke", "edits Kees's afspraak", edit(2, "Sanne oefent twee keer per week met de kassa.")),
+    Step("Sanne", "deletes an afspraak", post(afspraak_path(0, "/delete"), rev=rev_of(0))),
+    Step("Kees", "puts it back", post(afspraak_path(0, "/restore"))),
+    Step("Marieke", "deletes an afspraak", post(afspraak_path(1, "/delete"), rev=rev_of(1))),
+    Step("Sanne", "puts it back", post(afspraak_path(1, "/restore"))),
+    Step("Kees", "deletes an afspraak", post(afspraak_path(2, "/delete"), rev=rev_of(2))),
+    Step("Marieke", "puts it back", post(afspraak_path(2, "/restore"))),
+    Step("Sanne", "moves on to Afspraken maken", phase("afspraken")),
+    Step("Marieke", "moves on to Afronden", phase("afronden")),
+    # Afronden: every change after the Akkoorden takes them back, on every phone
+    Step("Marieke", "starts closing", post("/close")),
+    Step("Marieke", "goes back to the conversation", post("/reopen")),
+    Step("Marieke", "starts closing again", post("/close")),
+    agree("Sanne"), agree("Marieke"), agree("Kees", then=(reads("Marieke", ALL_AGREED),)),
+    Step("Marieke", "plans the next meeting after all three agreed",
+         post("/next-meeting", next_date=NEXT_MEETING, next_time="14:30"), then=(nobody_reads(ALL_AGREED),)),
+    agree("Sanne"), agree("Marieke"), agree("Kees", then=(reads("Marieke", ALL_AGREED),)),
+    Step("Kees", "edits an afspraak after all three agreed",
+         edit(0, "Sanne vraagt elke vrijdag aan Kees om feedback, ook schriftelijk."),
+         then=(nobody_reads(ALL_AGREED),)),
+    agree("Sanne"), agree("Marieke"), agree("Kees", then=(reads("Marieke", ALL_AGREED),)),
+    Step("Sanne", "adds to a note after all three agreed",
+         note("Sanne hielp een klant helemaal alleen; volgende keer de kassa en de retouren.", card="leren-05"),
+         then=(nobody_reads(ALL_AGREED),)),
+    agree("Sanne"), agree("Marieke"), agree("Kees", then=(reads("Marieke", ALL_AGREED),)),
+    Step("Marieke", "sends the verslag", post("/finalize")),
+    Step("Sanne", "starts the vervolggesprek", post("/follow-up")),
+    Step("Marieke", "deletes the gesprek", post("/delete"), compare=False, then=(everyone_is_sent_to_the_start,)),
+]
+
+
+def test_every_phone_shows_what_a_fresh_load_of_the_room_shows(app, subtests):
+    gesprek = Gesprek(app)
+    try:
+        for number, step in enumerate(WALK, 1):
+            response = step.request(gesprek, step.who)
+            assert response.status_code == step.status, (
+                f"step {number}, {step}: answered {response.status_code}, not {step.status}\n"
+                f"{response.get_data(as_text=True)[:500]}")
+            with subtests.test(msg=f"{number}. {step}"):
+                problems = gesprek.check(step)
+                if problems:
+                    pytest.fail(f"after step {number}, “{step}”, {len(problems)} thing(s) differ:\n"
+                                + "\n".join(f"  {problem}" for problem in problems), pytrace=False)
+    finally:
+        for phone in [*gesprek.phones.values(), *gesprek.gone.values()]:
+            if phone.sio.is_connected():
+                phone.sio.disconnect()

@@ -74,7 +74,7 @@ def test_a_change_while_closing_resets_the_akkoord_given(table):
     assert response.status_code == 200
     assert not any(p["agreed"] for p in state(people["student"], code)["participants"])
     page = text_of(people["student"].get(f"/r/{code}").get_data(as_text=True))
-    assert page.count("akkoord op een eerdere versie: nog niet opnieuw") == 3
+    assert page.count("nog geen akkoord op de nieuwe tekst") == 3
     assert "Het verslag is veranderd nadat je akkoord gaf" in page
     assert "Iedereen gaf akkoord" not in text_of(people["stagedocent"].get(f"/r/{code}").get_data(as_text=True))
 

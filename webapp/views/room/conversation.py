@@ -30,24 +30,19 @@ def preview_phase(phase_id):
 @bp.get("/cards/choose/<deck_id>")
 def choose(deck_id):
     """The student's list to pick a card from one deck, loaded on this phone when opened."""
-    return fragment(_chooser(deck_id))
-
-
-def _chooser(deck_id: str) -> str:
     screen = RoomScreen(g.room)
     deck = screen.content.deck(deck_id)
     if deck is None:
         abort(404)
-    return render_template("pieces/kiezen.html", screen=screen, room=g.room, deck=deck)
+    return fragment(render_template("pieces/kiezen.html", screen=screen, room=g.room, deck=deck))
 
 
 @bp.post("/cards/draw")
 def draw_card():
     """The student draws a card at random from a deck, or picks one (`card`)."""
-    picked = request.form.get("card") or None
-    card = meeting.draw_card(g.room, g.me, request.form.get("deck"), picked)
-    also = {"kiezen": _chooser(card.deck)} if picked else {}
-    return changed(also=also, message=f"Nieuw kaartje: {card.question}")
+    card = meeting.draw_card(g.room, g.me, request.form.get("deck"), request.form.get("card") or None)
+    # The list closes: the card just chosen is what matters now.
+    return changed(reset={"kiezen": render_template("pieces/kiezen.html")}, message=f"Nieuw kaartje: {card.question}")
 
 
 @bp.post("/cards/discussed")

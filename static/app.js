@@ -19,11 +19,19 @@
   let version = Number(room.dataset.version);
   const banner = document.getElementById("verbinding");
 
+  // A push re-renders regions as the server sees them; what this phone opened (a <details> with an id)
+  // stays open.
   function applyFragments(fragments) {
+    const open = Array.from(room.querySelectorAll("details[id][open]"), function (details) { return details.id; });
     const text = Object.entries(fragments)
       .map(([id, html]) => '<hx-partial hx-target="#' + CSS.escape(id) + '" hx-swap="outerMorph">' + html + "</hx-partial>")
       .join("");
-    return htmx.swap({ text: text, target: room });
+    return Promise.resolve(htmx.swap({ text: text, target: room })).then(function () {
+      open.forEach(function (id) {
+        const details = document.getElementById(id);
+        if (details) details.open = true;
+      });
+    });
   }
 
   function setVersion(next) {

@@ -13,7 +13,7 @@ from collections import Counter
 
 from tests.test_live_server import Phone
 
-ITEM = re.compile(r'<li data-agreement-id="(\d+)" data-rev="(\d+)">\s*<p class="wat">(.*?)</p>', re.S)
+ITEM = re.compile(r'<li data-agreement-id="(\d+)" data-rev="(\d+)"[^>]*>\s*<p class="wat">(.*?)</p>', re.S)
 OPS_PER_PHONE = 100
 
 

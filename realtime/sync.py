@@ -11,7 +11,7 @@ the commit emits one `update` {version, fragments} per deelnemer. A phone that m
 import hashlib
 import json
 
-from flask import current_app, g, has_app_context
+from flask import current_app, g
 from sqlalchemy import event
 
 from realtime.broadcast import person_channel
@@ -30,9 +30,7 @@ def init_app(_app) -> None:
             event.listen(db.session, name, listener)
 
 
-def digest(html: str) -> str:
-    # Keyed with the app's secret: `room.pushed` holds digests of screens with personal data on them.
-    key = hashlib.sha256(current_app.secret_key.encode()).digest()
+def digest(html: str, key: bytes) -> str:
     return hashlib.blake2b(html.encode("utf-8"), digest_size=8, key=key).hexdigest()
 
 
@@ -48,11 +46,13 @@ def updates_for(room: Room) -> tuple[int, dict[int, dict[str, str]]]:
     """(version, {participant id: the regions that differ from what they were last sent}); records the
     digests of what they will have been sent."""
     renderer = Renderer(room)
+    # Keyed with the app's secret: `room.pushed` holds digests of screens with personal data on them.
+    key = hashlib.sha256(current_app.secret_key.encode()).digest()
     sent_before = json.loads(room.pushed or "{}")
     sent_now, fragments = {}, {}
     for person in room.active_participants:
         screen = renderer.screen_of(person)
-        digests = {region: digest(html) for region, html in screen.items()}
+        digests = {region: digest(html, key) for region, html in screen.items()}
         before = sent_before.get(str(person.id), {})
         fragments[person.id] = {region: html for region, html in screen.items()
                                 if before.get(region) != digests[region]}
@@ -66,8 +66,7 @@ def emit_changes(session) -> None:
         for participant_id, fragments in per_person.items():
             # Even an empty update is sent: it moves the phone's version on, so the next one is no gap.
             socketio.emit("update", {"version": version, "fragments": fragments}, to=person_channel(participant_id))
-            if has_app_context():
-                g.setdefault("sent_fragments", {})[participant_id] = (version, fragments)
+            g.setdefault("sent_fragments", {})[participant_id] = fragments
 
 
 def forget_changes(session) -> None:
@@ -77,7 +76,7 @@ def forget_changes(session) -> None:
 
 def sent_to(participant: Participant) -> dict[str, str]:
     """What this request's commit sent to this deelnemer's phones: the acting phone's own answer."""
-    return dict(g.get("sent_fragments", {}).get(participant.id, (None, {}))[1])
+    return dict(g.get("sent_fragments", {}).get(participant.id, {}))
 
 
 def send_full(room: Room, me: Participant, sid: str) -> None:

@@ -74,7 +74,7 @@
     const decision = verdict(version, message);
     if (decision === "apply") {
       setVersion(message.version);
-      Promise.resolve(applyFragments(message.fragments)).then(checkEditor);
+      applyFragments(message.fragments).then(checkEditor);
     } else if (decision === "resync" && Date.now() - askedAt > 2000) {
       askedAt = Date.now();
       join();

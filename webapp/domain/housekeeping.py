@@ -22,8 +22,9 @@ def heartbeat() -> None:
     db.session.commit()
 
 
-def sweep_dead_workers(dead_after: float) -> list[Room]:
-    """Drop connections held by processes silent for `dead_after` seconds; the rooms whose presence changed."""
+def sweep_dead_workers(dead_after: float) -> None:
+    """Drop connections held by processes silent for `dead_after` seconds; their rooms' phones are told at
+    commit."""
     cutoff = utcnow() - timedelta(seconds=dead_after)
     alive = select(Worker.id).where(Worker.seen_at >= cutoff)
     orphaned = db.session.scalars(select(Connection).where(Connection.worker_id.not_in(alive))).all()
@@ -31,17 +32,15 @@ def sweep_dead_workers(dead_after: float) -> list[Room]:
     for connection in orphaned:
         connection.participant.connections.remove(connection)  # delete-orphan: gone from the table too
     db.session.execute(delete(Worker).where(Worker.seen_at < cutoff))
-    changed = list(db.session.scalars(select(Room).where(Room.id.in_(room_ids))))
-    for room in changed:
+    for room in db.session.scalars(select(Room).where(Room.id.in_(room_ids))):
         rooms.bump_version(room)  # presence changed: in the same transaction as the deletes
     db.session.commit()
-    return changed
 
 
 def tidy(app: Flask) -> None:
     """One round of housekeeping."""
     heartbeat()
-    sweep_dead_workers(app.config["WORKER_DEAD_AFTER"])  # the rooms' phones are told at commit
+    sweep_dead_workers(app.config["WORKER_DEAD_AFTER"])
     rooms.purge_expired()
 
 

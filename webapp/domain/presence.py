@@ -8,34 +8,26 @@ from webapp.models import Connection, Participant, Room
 from webapp.workers import worker_id
 
 
-def connect(room: Room, participant: Participant, sid: str) -> bool:
-    """Record a live connection; True when the participant just came online."""
+def connect(room: Room, participant: Participant, sid: str) -> None:
+    """Record a live connection; coming online is a change of the room (its phones are told at commit)."""
     if any(c.sid == sid for c in participant.connections):
-        return False  # the same connection asking to catch up again
-    came_online = not participant.connections
-    if came_online:
+        return  # the same connection asking to catch up again
+    if not participant.connections:
         bump_version(room)
     participant.connections.append(Connection(sid=sid, worker_id=worker_id()))
     db.session.commit()
-    return came_online
 
 
-def disconnect(sid: str) -> Room | None:
-    """Forget a closed connection; the room whose presence changed, if the participant went offline."""
+def disconnect(sid: str) -> None:
+    """Forget a closed connection; when it was the participant's last, they went offline: a change."""
     connection = db.session.scalar(select(Connection).where(Connection.sid == sid))
     if connection is None:
-        return None
+        return
     participant = connection.participant
-    room = participant.room
-    db.session.delete(connection)
-    db.session.flush()
-    db.session.refresh(participant, ["connections"])
-    if participant.connections:
-        db.session.commit()
-        return None
-    bump_version(room)
+    participant.connections.remove(connection)  # delete-orphan: gone from the table too
+    if not participant.connections:
+        bump_version(participant.room)
     db.session.commit()
-    return room
 
 
 def participant_for_sid(sid: str) -> Participant | None:

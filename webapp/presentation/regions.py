@@ -18,7 +18,6 @@ from webapp.presentation.screen import RoomScreen
 
 SHARED = ("fase", "kaartje", "verslag", "afspraken", "besproken", "gekozen", "klaar", "deelnemers")
 OWN = ("mijn-lijst", "mijn-akkoord")
-ALL = SHARED + OWN
 
 
 @dataclass(frozen=True)

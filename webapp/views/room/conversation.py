@@ -2,6 +2,7 @@
 from flask import abort, g, render_template, request
 
 from webapp.domain import meeting
+from webapp.domain.content import get_content
 from webapp.domain.refusals import StaleEdit
 from webapp.presentation.screen import RoomScreen
 from webapp.views.responses import changed, closed_editor, fragment
@@ -94,7 +95,7 @@ def save_note(card_id):
     try:
         meeting.save_note(g.room, g.me, card_id, request.form.get("note"), request.form.get("rev"))
     except StaleEdit as stale:
-        card = RoomScreen(g.room).content.card(card_id)
+        card = get_content().card(card_id)
         html = render_template("pieces/notitie-bewerken.html", room=g.room, card=card, note=stale.mine["note"],
                                rev=stale.rev, conflict=stale)
         return fragment(html, 409)

@@ -7,7 +7,8 @@ from realtime.broadcast import announce_deleted, evict
 from webapp.domain import rooms
 from webapp.domain.refusals import RoomError
 from webapp.presentation.invite import qr_svg, room_url
-from webapp.presentation.regions import ALL, Renderer
+from webapp.presentation.regions import Renderer
+from webapp.presentation.screen import RoomScreen
 from webapp.presentation.state import room_state
 from webapp.views.identity import remember, token_for
 from webapp.views.responses import changed, navigate
@@ -25,7 +26,7 @@ def show():
         return render_join()
     renderer, invite_url = Renderer(room), room_url(room.code)
     return render_template("room.html", room=room, me=me, screen=renderer.screen, regions=renderer.screen_of(me),
-                           region_ids=ALL, invite_url=invite_url, qr=qr_svg(invite_url),
+                           invite_url=invite_url, qr=qr_svg(invite_url),
                            server_now=int(time.time() * 1000))
 
 
@@ -76,6 +77,6 @@ def delete():
 @bp.get("/state.json")
 def state():
     """The room as JSON, for its deelnemers only."""
-    response = jsonify(room_state(Renderer(g.room).screen))
+    response = jsonify(room_state(RoomScreen(g.room)))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,5 +1,7 @@
 // Stagegesprek: keeps the room page live. The server renders every region; this file applies the
-// pushed fragments in version order, shows the connection state and catches up after a reconnect.
+// pushed fragments in version order, shows the connection state and catches up after a reconnect, and
+// keeps the screen usable: tabs, focus where the hand is, one short announcement per change, messages
+// next to what caused them.
 (function () {
   "use strict";
 
@@ -18,11 +20,78 @@
   const code = room.dataset.code;
   let version = Number(room.dataset.version);
   const banner = document.getElementById("verbinding");
+  const status = document.getElementById("verbindingsstatus");
+  const announcer = document.getElementById("aankondiging");
+  const notices = document.getElementById("meldingen");
+  const editor = document.getElementById("bewerken");
+
+  // One polite live region, one short sentence per change; the regions themselves are not live.
+  function announce(text) {
+    if (!text) return;
+    announcer.textContent = "";
+    setTimeout(function () { announcer.textContent = text; }, 50);
+  }
+
+  // --- Tabs: each part of the room is a fragment (#tab-...), so the back button works. On a wide
+  // screen every tab shows (CSS), and a closed room shows only its verslag.
+  const tabs = Array.from(room.querySelectorAll(".tab"));
+  function currentTab() {
+    const wanted = window.location.hash.slice(1);
+    const known = tabs.some(function (tab) { return tab.id === wanted; });
+    return known && room.dataset.status !== "closed" ? wanted : "tab-gesprek";
+  }
+  function showTabs() {
+    const active = currentTab();
+    tabs.forEach(function (tab) { tab.hidden = tab.id !== active; });
+    room.querySelectorAll("#tabs a").forEach(function (link) {
+      if (link.getAttribute("href") === "#" + active) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    });
+    return active;
+  }
+  window.addEventListener("hashchange", function () {
+    const active = showTabs();
+    const heading = document.querySelector("#" + active + " h2");
+    if (heading) heading.focus({ preventScroll: false });
+    window.scrollTo(0, 0);
+  });
+
+  // --- What a push changed: the room's status, the tabs, and one sentence to announce.
+  function activity() {
+    const line = room.querySelector("#stap .activity, #verslag .activity");
+    return line ? line.textContent.trim() : "";
+  }
+  function presence() {
+    const online = {};
+    room.querySelectorAll("#deelnemers [data-participant-id]").forEach(function (person) {
+      online[person.dataset.participantId] = {
+        name: person.querySelector(".person-name").textContent.trim(),
+        online: person.dataset.online === "true",
+      };
+    });
+    return online;
+  }
+  function presenceChange(before, after) {
+    for (const id in after) {
+      const was = before[id];
+      if (was && was.online !== after[id].online) {
+        return after[id].name + (after[id].online ? " is weer online." : " is offline.");
+      }
+      if (!was) return after[id].name + " doet mee.";
+    }
+    return "";
+  }
+  function afterChange() {
+    const fase = document.getElementById("fase");
+    if (fase) room.dataset.status = fase.dataset.status;
+    showTabs();
+  }
 
   // A push re-renders regions as the server sees them; what this phone opened (a <details> with an id)
-  // stays open.
+  // stays open, and focus stays on the control it was on (stable ids; a morph keeps the element).
   function applyFragments(fragments) {
     const open = Array.from(room.querySelectorAll("details[id][open]"), function (details) { return details.id; });
+    const focused = document.activeElement && document.activeElement.id;
     const text = Object.entries(fragments)
       .map(([id, html]) => '<hx-partial hx-target="#' + CSS.escape(id) + '" hx-swap="outerMorph">' + html + "</hx-partial>")
       .join("");
@@ -31,6 +100,9 @@
         const details = document.getElementById(id);
         if (details) details.open = true;
       });
+      const again = focused && document.getElementById(focused);
+      if (again && document.activeElement !== again) again.focus({ preventScroll: true });
+      afterChange();
     });
   }
 
@@ -39,20 +111,24 @@
     room.dataset.version = String(next);
   }
 
-  // While offline every control is disabled, so nobody acts on a screen that may be out of date.
+  // While offline every control says it is unavailable (aria-disabled keeps it focusable, so focus stays
+  // where it was) and htmx sends nothing, so nobody acts on a screen that may be out of date.
   function setConnected(connected) {
+    const was = room.dataset.connected;
     room.dataset.connected = connected ? "true" : "false";
     banner.hidden = connected;
+    status.dataset.online = connected ? "true" : "false";
+    status.querySelector(".tekst").textContent = connected ? "Verbonden" : "Offline";
     room.querySelectorAll("button, input, select, textarea").forEach(function (control) {
-      if (connected && control.dataset.offlineDisabled) {
-        control.disabled = false;
-        delete control.dataset.offlineDisabled;
-      } else if (!connected && !control.disabled) {
-        control.disabled = true;
-        control.dataset.offlineDisabled = "true";
-      }
+      if (connected) control.removeAttribute("aria-disabled");
+      else control.setAttribute("aria-disabled", "true");
     });
+    if (was === "true" && !connected) announce("Verbinding kwijt. We verbinden opnieuw.");
+    if (was === "false" && connected) announce("Weer verbonden.");
   }
+  document.addEventListener("htmx:before:request", function (event) {
+    if (room.dataset.connected === "false") event.preventDefault();
+  });
 
   // Long-polling first, then upgrade: school and hospital networks often block websockets.
   const socket = io({ transports: ["polling", "websocket"] });
@@ -74,7 +150,14 @@
     const decision = verdict(version, message);
     if (decision === "apply") {
       setVersion(message.version);
-      applyFragments(message.fragments).then(checkEditor);
+      const said = activity();
+      const before = presence();
+      applyFragments(message.fragments).then(function () {
+        checkEditor();
+        if (message.full) return;
+        const now = activity();
+        announce(now !== said ? now : presenceChange(before, presence()));
+      });
     } else if (decision === "resync" && Date.now() - askedAt > 2000) {
       askedAt = Date.now();
       join();
@@ -94,7 +177,9 @@
   // The acting phone also gets its own answer over HTTP. When a newer push came first, the answer's live
   // regions are older than the screen and are dropped; its own parts (a cleared form, a message) still apply.
   const liveRegions = new Set(room.dataset.regions.split(" "));
+  let focusedBefore = null;
   document.addEventListener("htmx:before:swap", function (event) {
+    focusedBefore = document.activeElement && document.activeElement.id;
     const response = event.detail.ctx.response;
     const header = response && response.headers.get("X-Room-Version");
     if (!header || Number(header) >= version) return;
@@ -104,15 +189,75 @@
     }
   });
 
-  // An edit form opened in this phone's panel gets the focus; "Stop" closes it again.
-  const editor = document.getElementById("bewerken");
+  // After this phone's own action: a refused one shows its message next to the control that caused it,
+  // with the focus there; a done one leaves focus on that control, or, when it is gone, on the heading of
+  // what changed (X-Focus). Never the top of the page, never a control that undoes the action.
   document.addEventListener("htmx:after:swap", function (event) {
-    const heading = editor.querySelector("h2");
-    if (event.detail.ctx && event.detail.ctx.target === editor && heading) heading.focus();
+    const ctx = event.detail.ctx;
+    if (!ctx || !ctx.response) return;
+    const source = ctx.sourceElement;
+    afterChange();
+    if (ctx.target === editor) {
+      const heading = editor.querySelector("h2");
+      if (heading) heading.focus();
+      return;
+    }
+    if (ctx.response.status >= 400) {
+      showRefusal(source);
+      return;
+    }
+    const message = notices.querySelector(".melding");
+    if (message) announce(message.textContent.trim());
+    const wanted = ctx.response.headers.get("X-Focus");
+    const again = focusedBefore && document.getElementById(focusedBefore);
+    const target = (again && again.isConnected && !wanted) ? again : (wanted && room.querySelector(wanted));
+    if (target) target.focus();
   });
+
+  // A refusal's message (in #meldingen from the server) moves next to the control that was used: inside
+  // its form, just before the button, or right after the button; the control gets the focus and names it.
+  let refusalCount = 0;
+  function showRefusal(source) {
+    const message = notices.querySelector(".melding");
+    if (!message || !source || !source.isConnected) {
+      if (message) announce(message.textContent.trim());
+      return;
+    }
+    room.querySelectorAll(".veld-melding").forEach(function (old) { old.remove(); });
+    const form = source.closest("form");
+    const control = form ? (form.querySelector("[type=submit]") || source) : source;
+    const near = message.cloneNode(true);
+    near.id = "veld-melding-" + (++refusalCount);
+    near.classList.add("veld-melding");
+    near.setAttribute("role", "alert");
+    control.before(near);
+    control.setAttribute("aria-describedby", near.id);
+    notices.replaceChildren();
+    control.focus();
+  }
+
+  // A notice replaces the one before it and goes away by itself; a message next to a field goes once the
+  // field is used again.
+  let noticeTimer = null;
+  new MutationObserver(function () {
+    clearTimeout(noticeTimer);
+    if (notices.childElementCount) noticeTimer = setTimeout(function () { notices.replaceChildren(); }, 6000);
+  }).observe(notices, { childList: true });
+  room.addEventListener("input", function (event) {
+    const form = event.target.closest("form");
+    if (form) form.querySelectorAll(".veld-melding").forEach(function (old) { old.remove(); });
+  });
+
+  // An edit form opened in this phone's panel gets the focus (above); "Stop" closes it again and gives the
+  // focus back to the tab it was opened from.
   editor.addEventListener("click", function (event) {
-    if (event.target.closest("[data-close-editor]")) editor.replaceChildren();
+    if (event.target.closest("[data-close-editor]")) {
+      editor.replaceChildren();
+      const heading = document.querySelector("#" + currentTab() + " h2");
+      if (heading) heading.focus();
+    }
   });
+
   // An editor open on this phone whose afspraak or note someone else just changed: when nothing was typed
   // in it yet, it is loaded again with the new text; otherwise it says so, and saving shows both texts.
   function checkEditor() {
@@ -139,10 +284,13 @@
   // This phone's own lists (a card to pick, cards to prepare) close with their own button.
   room.addEventListener("click", function (event) {
     const close = event.target.closest("[data-close-piece]");
-    if (close) close.closest("#kiezen, #voorbereiden").replaceChildren();
+    if (!close) return;
+    close.closest("#kiezen, #voorbereiden").replaceChildren();
+    const heading = document.querySelector("#" + currentTab() + " h2");
+    if (heading) heading.focus();
   });
 
-  // "<naam> is aan het typen": sent at most every 2 s while typing, shown for 4 s.
+  // "<naam> is aan het typen": sent at most every 2 s while typing, shown for 4 s, never announced.
   let lastTyping = 0;
   room.addEventListener("input", function (event) {
     const form = event.target.closest("[data-typing-key]");
@@ -171,4 +319,6 @@
   tick();
   setInterval(tick, 15000);
   document.addEventListener("htmx:after:swap", tick);
+
+  afterChange();
 })();

@@ -64,10 +64,10 @@ def test_a_phase_change_reaches_everyone(table):
 def test_the_praktijkopleider_waits_instead_of_getting_a_button(table):
     code, people, phones = table
     post_action(people["stagedocent"], code, "/phase", {"phase": "kennismaken"})
-    opleider_html = last_update(phones["praktijkopleider"])["fragments"]["fase"]
+    opleider_html = last_update(phones["praktijkopleider"])["fragments"]["stap"]
     assert "Wacht op de student of de stagedocent" in opleider_html
     assert "Verder:" not in opleider_html
-    assert "Verder: Leren" in last_update(phones["student"])["fragments"]["fase"]
+    assert "Verder: Leren" in last_update(phones["student"])["fragments"]["stap"]
 
 
 def test_looking_at_another_phase_moves_nobody(table):

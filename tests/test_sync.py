@@ -11,7 +11,7 @@ that may do it. After every step it proves that each phone, having applied what 
 a fresh load of the room page shows that person: the same list of live regions, the same version, and region by
 region the same HTML (parsed and written out again, whitespace collapsed). Some steps also say in words what
 every phone must show then (who is in "Wie is klaar met voorbereiden?", that nobody still reads "Iedereen gaf
-akkoord" after a change, that the activity line in #fase tells the last thing that happened).
+akkoord" after a change, that the activity line in #stap tells the last thing that happened).
 
 A step that breaks this is reported with every phone and region that differs; then every phone reloads, as its
 person would, so each later step is judged on its own (`pytest -x` stops at the first step that breaks).
@@ -341,11 +341,13 @@ def edit(n: int, what: str):
 # What every phone must show, in words --------------------------------------------------------------------------
 
 def activity_line_follows(gesprek: Gesprek) -> list[str]:
-    """(After every step) the activity line in #fase tells what the room says happened last."""
+    """(After every step) the activity line tells what the room says happened last: in #stap while the
+    conversation is open, in #verslag while closing and after."""
     activity = gesprek.state()["activity"]
     found = []
     for phone in gesprek.phones.values():
-        line = BeautifulSoup(phone.screen["fase"] or "", "html.parser").select_one(".activity")
+        line = BeautifulSoup((phone.screen["stap"] or "") + (phone.screen["verslag"] or ""),
+                             "html.parser").select_one(".activity")
         shown = " ".join(line.get_text().split()) if line else None
         if shown != activity:
             found.append(f"{phone}: the activity line reads “{shown}”, the room's is “{activity}”")

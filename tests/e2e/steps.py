@@ -1,4 +1,7 @@
-"""Steps the browser tests share: a person starting or joining a room on their phone."""
+"""Steps the browser tests share: a person starting or joining a room on their phone, and finding their way
+in it."""
+import re
+
 from playwright.sync_api import expect
 
 
@@ -21,8 +24,24 @@ def join(page, base_url, code, name, role):
     expect(page.locator("#room")).to_have_attribute("data-connected", "true")
 
 
+def open_tab(page, name):
+    """Tap a part of the room in the bar at the bottom ("Gesprek", "Afspraken", "Deelnemers", ...)."""
+    page.locator("#tabs").get_by_role("link", name=re.compile(name)).click()
+    expect(page.locator(f"#tab-{name.lower()}")).to_be_visible()
+
+
+def go_to_last_step(page):
+    """Press "Verder" until the conversation is at its last step (for the student or the stagedocent)."""
+    open_tab(page, "Gesprek")
+    while page.locator("#knop-verder").count():
+        step = page.locator("#fase").get_attribute("data-phase")
+        page.locator("#knop-verder").click()
+        expect(page.locator("#fase")).not_to_have_attribute("data-phase", step)
+
+
 def add_agreement(page, what, who=("Student",), day=None):
     """Write a new afspraak in the room's form: `who` by their labels, `day` a date or the next conversation."""
+    open_tab(page, "Afspraken")
     form = page.locator("#nieuwe-afspraak")
     page.fill("#nieuw-what", what)
     for label in who:

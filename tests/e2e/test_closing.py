@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import add_agreement
+from tests.e2e.steps import add_agreement, go_to_last_step
 
 pytestmark = pytest.mark.e2e
 
@@ -14,6 +14,8 @@ def test_closing_agreeing_and_sending_on_three_phones(three):
     add_agreement(docent, "Sanne vraagt elke vrijdag om feedback.")
     expect(student.locator("#afspraken li")).to_have_count(1)
 
+    go_to_last_step(docent)
+    docent.on("dialog", lambda dialog: dialog.accept())
     docent.get_by_role("button", name="Gesprek afronden").click()
     for page, email in zip(three, ("marieke@school.example", "sanne@example.nl", "kees@bedrijf.example")):
         expect(page.locator("#verslag")).to_contain_text("Sanne vraagt elke vrijdag om feedback.")

@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import join, start
+from tests.e2e.steps import join, open_tab, start
 
 pytestmark = pytest.mark.e2e
 
@@ -63,6 +63,7 @@ def test_updates_apply_in_order_and_stale_ones_never_win(live_server, phone):
 def test_a_deleted_conversation_sends_every_phone_back_to_the_start(three):
     docent, student, _ = three
     docent.on("dialog", lambda dialog: dialog.accept())
+    open_tab(docent, "Deelnemers")
     docent.get_by_text("Gesprek verwijderen").click()
     docent.get_by_role("button", name="Verwijder dit gesprek").click()
     for page in (docent, student):

@@ -12,7 +12,7 @@ from webapp.domain.rooms import change
 from webapp.extensions import db
 from webapp.models import ChecklistTick, Participant, Room, RoomCard
 from webapp.models.meeting import NOTE_MAX
-from webapp.models.room import utcnow
+from webapp.models.room import ACTIVITY_MAX, utcnow
 
 PREPARING_MOMENT = "voor"
 _random = random.SystemRandom()
@@ -74,7 +74,7 @@ def draw_card(room: Room, actor: Participant, deck_id: str | None, card_id: str 
                 raise RoomError(_deck_empty_message(deck, room.current_card_id), 409)
             card = _random.choice(choices)
         room.current_card_id = card.id
-        room.activity = f"{actor.name} {'koos' if card_id else 'trok'} een kaartje uit de set {deck.title}."
+        room.activity = f"{actor.name} {'koos' if card_id else 'trok'} een kaartje: {card.question}"[:ACTIVITY_MAX]
     return card
 
 

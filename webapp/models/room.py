@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 
+ACTIVITY_MAX = 200
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
@@ -45,7 +47,7 @@ class Room(db.Model):
     phase_started_at: Mapped[datetime] = mapped_column(default=utcnow)
     current_card_id: Mapped[str | None] = mapped_column(String(40), default=None)
     # The small activity line: who did what last ("Sanne ging naar de fase Leren").
-    activity: Mapped[str] = mapped_column(String(200), default="")
+    activity: Mapped[str] = mapped_column(String(ACTIVITY_MAX), default="")
     # The next conversation, planned while closing; it goes into the verslag and its .ics.
     next_meeting_date: Mapped[date | None] = mapped_column(default=None)
     next_meeting_time: Mapped[str | None] = mapped_column(String(5), default=None)

@@ -13,13 +13,14 @@ def is_htmx() -> bool:
 
 
 def changed(*, also: dict[str, str] | None = None, reset: dict[str, str] | None = None,
-            message: str | None = None, status: int = 200):
+            message: str | None = None, focus: str | None = None, status: int = 200):
     """After a committed change, answer the acting phone.
 
     htmx gets the regions that changed on this deelnemer's screen, `also` (this phone's own pieces, morphed
     like the regions) and `reset` (this phone's forms that were just sent, replaced so they come back
     empty), with the room version in a header, so a late answer never overwrites a newer push; a phone
-    without JavaScript is sent back to the room page.
+    without JavaScript is sent back to the room page. `focus` names the heading of what changed, for when
+    the control that was used is gone (X-Focus; app.js otherwise keeps focus on that control).
     """
     if not is_htmx():
         return redirect(url_for("room.show", code=g.room.code), 303)
@@ -27,6 +28,8 @@ def changed(*, also: dict[str, str] | None = None, reset: dict[str, str] | None 
     fragments["meldingen"] = render_template("pieces/meldingen.html", message=message, kind="ok")
     response = make_response(as_partials(fragments) + as_partials(reset or {}, swap="outerHTML"), status)
     response.headers["X-Room-Version"] = str(g.room.version)
+    if focus:
+        response.headers["X-Focus"] = focus
     return response
 
 

@@ -24,7 +24,7 @@ def add_agreement():
     """Write down a new afspraak."""
     agreements.add(g.room, g.me, _typed())
     return changed(reset={"nieuwe-afspraak": render_template("pieces/nieuwe-afspraak.html", room=g.room)},
-                   message="De afspraak staat erbij.")
+                   message="De afspraak staat erbij.", focus="#afspraken-title")
 
 
 @bp.get("/agreements/<int:agreement_id>/edit")
@@ -42,7 +42,8 @@ def edit_agreement(agreement_id):
         agreements.edit(g.room, g.me, agreement_id, request.form.get("rev"), _typed())
     except StaleEdit as stale:
         return fragment(_editor(agreement_id, stale.mine, stale.rev, stale), 409)
-    return changed(reset={"bewerken": closed_editor()}, message="De afspraak is aangepast.")
+    return changed(reset={"bewerken": closed_editor()}, message="De afspraak is aangepast.",
+                   focus="#afspraken-title")
 
 
 @bp.post("/agreements/<int:agreement_id>/delete")
@@ -52,11 +53,11 @@ def delete_agreement(agreement_id):
         agreements.delete(g.room, g.me, agreement_id, request.form.get("rev"))
     except StaleEdit as stale:
         return fragment(_editor(agreement_id, stale.theirs, stale.rev, stale), 409)
-    return changed(message="De afspraak is weggehaald. Je kunt hem nog even terugzetten.")
+    return changed(message="De afspraak is weggehaald. Je kunt hem nog even terugzetten.", focus="#afspraken-title")
 
 
 @bp.post("/agreements/<int:agreement_id>/restore")
 def restore_agreement(agreement_id):
     """Undo a recent delete."""
     agreements.restore(g.room, g.me, agreement_id)
-    return changed(message="De afspraak staat er weer.")
+    return changed(message="De afspraak staat er weer.", focus="#afspraken-title")

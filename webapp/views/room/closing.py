@@ -16,14 +16,14 @@ from webapp.views.room import bp
 def close():
     """The stagedocent starts closing: every phone shows the draft verslag."""
     closing.start_closing(g.room, g.me)
-    return changed()
+    return changed(focus="#verslag-title")
 
 
 @bp.post("/reopen")
 def reopen():
     """The stagedocent goes back to the conversation."""
     closing.reopen(g.room, g.me)
-    return changed()
+    return changed(focus="#stap-title")
 
 
 @bp.post("/next-meeting")
@@ -55,7 +55,7 @@ def finalize():
     record_url = url_for(".record", code=g.room.code, _external=True)
     closing.finalize(g.room, g.me, request.form.get("force") == "1",
                      compose_mail=lambda data, content_hash: mail_parts(data, content_hash, record_url))
-    return changed(message="Het verslag is verstuurd.")
+    return changed(message="Het verslag is verstuurd.", focus="#verslag-title")
 
 
 @bp.get("/record")

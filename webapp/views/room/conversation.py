@@ -31,33 +31,38 @@ def preview_phase(phase_id):
 @bp.get("/cards/choose/<deck_id>")
 def choose(deck_id):
     """The student's list to pick a card from one deck, loaded on this phone when opened."""
+    return fragment(_chooser(deck_id))
+
+
+def _chooser(deck_id: str) -> str:
     screen = RoomScreen(g.room)
     deck = screen.content.deck(deck_id)
     if deck is None:
         abort(404)
-    return fragment(render_template("pieces/kiezen.html", screen=screen, room=g.room, deck=deck))
+    return render_template("pieces/kiezen.html", screen=screen, room=g.room, deck=deck)
 
 
 @bp.post("/cards/draw")
 def draw_card():
     """The student draws a card at random from a deck, or picks one (`card`)."""
-    card = meeting.draw_card(g.room, g.me, request.form.get("deck"), request.form.get("card") or None)
-    # The list closes: the card just chosen is what matters now.
-    return changed(reset={"kiezen": render_template("pieces/kiezen.html")}, message=f"Nieuw kaartje: {card.question}")
+    picked = request.form.get("card") or None
+    card = meeting.draw_card(g.room, g.me, request.form.get("deck"), picked)
+    also = {"kiezen": _chooser(card.deck)} if picked else {}
+    return changed(also=also, focus="#kaartje-title")
 
 
 @bp.post("/cards/discussed")
 def mark_discussed():
     """The card on the table has been talked about."""
     meeting.mark_discussed(g.room, g.me)
-    return changed(reset={"bewerken": closed_editor()})
+    return changed(reset={"bewerken": closed_editor()}, focus="#kaartje-title")
 
 
 @bp.post("/cards/return")
 def return_card():
     """The student puts an unclear card back in the deck."""
     meeting.return_card(g.room, g.me)
-    return changed(reset={"bewerken": closed_editor()})
+    return changed(reset={"bewerken": closed_editor()}, focus="#kaartje-title")
 
 
 @bp.get("/cards/prepare")
@@ -93,13 +98,15 @@ def edit_note(card_id):
 def save_note(card_id):
     """Save the note ('wat we bespraken'); a stale `rev` gets both texts back to merge (409)."""
     try:
-        meeting.save_note(g.room, g.me, card_id, request.form.get("note"), request.form.get("rev"))
+        note = meeting.save_note(g.room, g.me, card_id, request.form.get("note"), request.form.get("rev"))
     except StaleEdit as stale:
         card = get_content().card(card_id)
         html = render_template("pieces/notitie-bewerken.html", room=g.room, card=card, note=stale.mine["note"],
                                rev=stale.rev, conflict=stale)
         return fragment(html, 409)
-    return changed(reset={"bewerken": closed_editor()}, message="De notitie is opgeslagen.")
+    on_table = g.room.current_card_id == note.card_id
+    return changed(reset={"bewerken": closed_editor()}, message="De notitie is opgeslagen.",
+                   focus="#kaartje-title" if on_table else "#besproken-title")
 
 
 @bp.post("/checklist")

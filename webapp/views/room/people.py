@@ -54,7 +54,7 @@ def join():
 def lock():
     """The stagedocent locks the room, or opens it for one more person."""
     rooms.set_locked(g.room, g.me, request.form.get("locked") == "1")
-    return changed()
+    return changed(focus="#deelnemers-title")
 
 
 @bp.post("/participants/<int:participant_id>/remove")
@@ -62,7 +62,7 @@ def remove(participant_id):
     """The stagedocent takes someone out; their phone leaves the room at once."""
     target, sids = rooms.remove_participant(g.room, g.me, participant_id)
     evict(target.id, sids, f"{target.name} is uit het gesprek gehaald.")
-    return changed()
+    return changed(focus="#deelnemers-title")
 
 
 @bp.post("/delete")

@@ -81,10 +81,41 @@
     }
     return "";
   }
+  // When the room moves on (closing, sent), the Gesprek tab is where it happens: every phone goes there.
+  // The bars at the bottom grow with large text: the page makes room for what they take.
+  // When they would take more than a third of the screen (text at 200 %), they join the page instead.
+  function measureBars() {
+    const main = room.closest("main");
+    let total = 0;
+    room.classList.remove("balken-in-pagina");
+    [["--tabbar", "#tabs"], ["--actiebalk", ".actiebalk"]].forEach(function ([name, selector]) {
+      const bar = room.querySelector(selector);
+      if (bar && bar.offsetHeight) {
+        main.style.setProperty(name, bar.offsetHeight + "px");
+        total += bar.offsetHeight;
+      }
+    });
+    room.classList.toggle("balken-in-pagina", total > window.innerHeight / 3);
+  }
+  new ResizeObserver(measureBars).observe(room);
+
   function afterChange() {
     const fase = document.getElementById("fase");
-    if (fase) room.dataset.status = fase.dataset.status;
+    if (fase && fase.dataset.status !== room.dataset.status) {
+      room.dataset.status = fase.dataset.status;
+      if (window.location.hash) history.replaceState(null, "", "#tab-gesprek");
+    }
     showTabs();
+    measureBars();
+  }
+
+  // The heading of a part of the page, when that part is still shown; otherwise the first heading shown on
+  // the current tab (after "Gesprek afronden" the step is gone and the verslag is what changed).
+  function headingOf(section) {
+    const own = section && section.isConnected && !section.hidden && section.querySelector("h2");
+    if (own) return own;
+    return Array.from(document.querySelectorAll("#" + currentTab() + " h2"))
+      .find(function (heading) { return heading.offsetParent !== null; }) || null;
   }
 
   // A push re-renders regions as the server sees them; what this phone opened (a <details> with an id)
@@ -92,6 +123,7 @@
   function applyFragments(fragments) {
     const open = Array.from(room.querySelectorAll("details[id][open]"), function (details) { return details.id; });
     const focused = document.activeElement && document.activeElement.id;
+    const section = document.activeElement && document.activeElement.closest("section[id]");
     const text = Object.entries(fragments)
       .map(([id, html]) => '<hx-partial hx-target="#' + CSS.escape(id) + '" hx-swap="outerMorph">' + html + "</hx-partial>")
       .join("");
@@ -100,8 +132,14 @@
         const details = document.getElementById(id);
         if (details) details.open = true;
       });
-      const again = focused && document.getElementById(focused);
-      if (again && document.activeElement !== again) again.focus({ preventScroll: true });
+      // A control that is gone (the draw button, once the card is on the table) hands the focus to the
+      // heading of its part of the page: the acting phone's own answer may arrive after this push, and
+      // htmx drops an answer whose control is gone.
+      const again = focused && (document.getElementById(focused) || headingOf(section));
+      if (again && document.activeElement !== again) {
+        again.focus({ preventScroll: true });
+        if (again.id !== focused) again.closest("section").scrollIntoView({ block: "start" });
+      }
       afterChange();
     });
   }
@@ -178,8 +216,11 @@
   // regions are older than the screen and are dropped; its own parts (a cleared form, a message) still apply.
   const liveRegions = new Set(room.dataset.regions.split(" "));
   let focusedBefore = null;
+  let sectionBefore = null;
   document.addEventListener("htmx:before:swap", function (event) {
     focusedBefore = document.activeElement && document.activeElement.id;
+    const section = document.activeElement && document.activeElement.closest("section[id]");
+    sectionBefore = section && section.id;
     const response = event.detail.ctx.response;
     const header = response && response.headers.get("X-Room-Version");
     if (!header || Number(header) >= version) return;
@@ -210,8 +251,14 @@
     if (message) announce(message.textContent.trim());
     const wanted = ctx.response.headers.get("X-Focus");
     const again = focusedBefore && document.getElementById(focusedBefore);
-    const target = (again && again.isConnected && !wanted) ? again : (wanted && room.querySelector(wanted));
-    if (target) target.focus();
+    const target = wanted ? room.querySelector(wanted)
+      : (again || (focusedBefore ? headingOf(document.getElementById(sectionBefore)) : null));
+    if (target === again) {
+      if (target) target.focus({ preventScroll: true });
+    } else if (target) {
+      target.focus({ preventScroll: true });
+      target.closest("section").scrollIntoView({ block: "start" });
+    }
   });
 
   // A refusal's message (in #meldingen from the server) moves next to the control that was used: inside

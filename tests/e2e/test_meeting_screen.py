@@ -1,0 +1,191 @@
+"""The room as a meeting screen on three phones (360 x 740): what matters now is in view, focus stays where
+the hand is, a refusal shows where the eye is, nothing scrolls sideways at 200 % text, and axe finds nothing
+on any page state of a whole conversation. With SCREENSHOT_DIR set, each role's screen at the key moments
+is saved there (docs/screenshots/ for the README)."""
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.audit import (
+    assert_accessible,
+    assert_no_sideways_scroll,
+    describe_weight,
+    in_viewport,
+    large_text,
+    page_weight,
+)
+from tests.e2e.steps import go_to_last_step, open_tab
+
+pytestmark = pytest.mark.e2e
+
+
+def snapshot(page, name):
+    shots = os.environ.get("SCREENSHOT_DIR")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(shots) / f"{name}.png"))
+
+
+def focused_id(page) -> str:
+    return page.evaluate("document.activeElement && document.activeElement.id")
+
+
+def press(page, selector):
+    """A keyboard user on a control: focus is there, Enter activates it."""
+    page.locator(selector).focus()
+    page.keyboard.press("Enter")
+
+
+def test_what_matters_now_is_in_view_on_each_phone(three):
+    docent, student, opleider = three
+    for name, page in (("stagedocent", docent), ("student", student), ("praktijkopleider", opleider)):
+        expect(page.locator("#fase")).to_contain_text("Stap 1 van 6: Voorbereiden")
+        assert in_viewport(page.locator("#fase")) and in_viewport(page.locator("#verbindingsstatus"))
+        assert in_viewport(page.locator("#kaartje h2")), f"{name}: what to do now is out of view"
+        snapshot(page, f"1-begin-{name}")
+    assert in_viewport(student.locator("#knop-trek")), "the student's draw button is within thumb reach"
+
+    student.locator("#knop-trek").click()
+    for name, page in (("stagedocent", docent), ("student", student), ("praktijkopleider", opleider)):
+        card = page.locator("#kaartje .kaartje")
+        expect(card).to_be_visible()
+        assert in_viewport(card), f"{name}: the card on the table is out of view after a draw"
+        snapshot(page, f"2-kaartje-{name}")
+    assert in_viewport(student.locator("#knop-besproken")) and in_viewport(student.locator("#knop-leg-terug"))
+
+    # The other parts are one tap away, each by its own address: the back button goes back.
+    open_tab(opleider, "Afspraken")
+    assert opleider.url.endswith("#tab-afspraken")
+    expect(opleider.locator("#kaartje")).to_be_hidden()
+    opleider.go_back()
+    expect(opleider.locator("#kaartje .kaartje")).to_be_visible()
+    expect(opleider.locator("#tabs a[aria-current=page]")).to_have_text("Gesprek")
+
+
+def test_a_refused_afspraak_says_why_next_to_its_button(three):
+    _docent, student, _opleider = three
+    open_tab(student, "Afspraken")
+    student.fill("#nieuw-what", "Sanne vraagt om feedback.")
+    student.locator("#knop-afspraak-erbij").click()  # nobody chosen under "Wie doet het?"
+    message = student.locator("#nieuwe-afspraak .veld-melding")
+    expect(message).to_contain_text("Kies wie het doet")
+    assert in_viewport(message), "the refusal is out of view"
+    assert focused_id(student) == "knop-afspraak-erbij"
+    described = student.locator("#knop-afspraak-erbij").get_attribute("aria-describedby")
+    assert described == message.get_attribute("id")
+    expect(student.locator("#nieuw-what")).to_have_value("Sanne vraagt om feedback.")  # nothing typed is lost
+    snapshot(student, "3-geweigerd-student")
+
+    student.locator("#nieuwe-afspraak").get_by_label("Student").check()
+    student.locator("#knop-afspraak-erbij").click()
+    expect(student.locator("#afspraken li")).to_have_count(1)
+    expect(student.locator(".veld-melding")).to_have_count(0)
+    expect(student.locator("#meldingen")).to_contain_text("De afspraak staat erbij.")
+    expect(student.locator("#meldingen")).to_be_empty(timeout=10000)  # a notice goes by itself
+
+
+def test_nothing_scrolls_sideways_with_text_at_200_percent(live_server, three):
+    docent, student, opleider = three
+    code = docent.locator("#room").get_attribute("data-code")
+    student.locator("#knop-trek").click()
+    expect(student.locator("#kaartje .kaartje")).to_be_visible()
+    for name, page in (("stagedocent", docent), ("student", student), ("praktijkopleider", opleider)):
+        large_text(page, 2.0, persist=True)
+        for tab in ("Gesprek", "Afspraken", "Voorbereiding", "Deelnemers", "Uitleg"):
+            open_tab(page, tab)
+            assert_no_sideways_scroll(page, f"{name}, tab {tab}, text at 200%")
+    for path in ("/", f"/r/{code}", "/kaarten", "/instructie", "/uitgangspunten"):
+        opleider.goto(live_server.url + path)
+        assert_no_sideways_scroll(opleider, f"{path}, text at 200%")
+    stranger = docent.context.browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True).new_page()
+    stranger.goto(f"{live_server.url}/r/{code}")
+    large_text(stranger, 2.0)
+    assert_no_sideways_scroll(stranger, "the join form, text at 200%")
+    stranger.context.close()
+
+
+def test_a_whole_conversation_by_keyboard_keeps_focus_where_the_hand_is(three):
+    """Every state on the way is also audited by axe: zero violations."""
+    docent, student, opleider = three
+    for name, page in (("stagedocent", docent), ("student", student), ("praktijkopleider", opleider)):
+        assert_accessible(page, f"{name}, the room at the start")
+
+    # "Verder" in the first step: focus stays on "Verder" (never on "Terug": Enter twice must not undo).
+    press(student, "#knop-verder")
+    expect(student.locator("#fase")).to_have_attribute("data-phase", "kennismaken")
+    expect(student.locator("#knop-verder")).to_be_focused()
+    assert focused_id(student) != "knop-terug"
+    press(student, "#knop-verder")
+    expect(student.locator("#fase")).to_have_attribute("data-phase", "leren")
+    expect(student.locator("#knop-verder")).to_be_focused()
+
+    # A draw: focus goes to the card that is now on the table, which is in view.
+    press(student, "#knop-trek")
+    expect(student.locator("#kaartje-title")).to_be_focused()
+    assert in_viewport(student.locator("#kaartje .kaartje"))
+    expect(docent.locator("#aankondiging")).to_contain_text("Sanne trok een kaartje:")
+    for name, page in (("stagedocent", docent), ("student", student), ("praktijkopleider", opleider)):
+        assert_accessible(page, f"{name}, a card on the table")
+
+    # The card chooser is this phone's own: it opens, a pick puts the card on the table, the list stays.
+    press(student, "#knop-besproken")
+    expect(student.locator("#kaartje-title")).to_be_focused()
+    press(student, "#knop-kies")
+    expect(student.locator("#kiezen .kies-lijst button").first).to_be_visible()
+    assert_accessible(student, "student, the card chooser open")
+    student.locator("#kiezen .kies-lijst button").first.focus()
+    student.keyboard.press("Enter")
+    expect(student.locator("#kaartje .kaartje")).to_be_visible()
+    expect(student.locator("#kaartje-title")).to_be_focused()
+    expect(student.locator("#kiezen .kies-lijst")).to_be_visible()
+
+    # An afspraak by keyboard: typed, who chosen with Space, sent with Enter; focus on the afspraken.
+    open_tab(opleider, "Afspraken")
+    opleider.locator("#nieuw-what").focus()
+    opleider.keyboard.type("Kees laat Sanne elke week een klant helpen.")
+    opleider.locator("#nieuwe-afspraak").get_by_label("Student").focus()
+    opleider.keyboard.press("Space")
+    press(opleider, "#knop-afspraak-erbij")
+    expect(opleider.locator("#afspraken li")).to_have_count(1)
+    expect(opleider.locator("#afspraken-title")).to_be_focused()
+    assert_accessible(opleider, "praktijkopleider, the afspraken")
+
+    # Closing: the last step has "Gesprek afronden", which asks first.
+    go_to_last_step(docent)
+    docent.on("dialog", lambda dialog: dialog.accept())
+    press(docent, "#knop-afronden")
+    expect(docent.locator("#verslag-title")).to_be_focused()
+    for name, page in (("stagedocent", docent), ("student", student), ("praktijkopleider", opleider)):
+        expect(page.locator("#tab-gesprek")).to_be_visible()
+        expect(page.locator("#akkoord-email")).to_be_visible()
+        assert_accessible(page, f"{name}, closing")
+        snapshot(page, f"4-afronden-{name}")
+
+    # Akkoord by keyboard: focus stays on the Akkoord button.
+    student.locator("#akkoord-email").focus()
+    student.keyboard.type("sanne@example.nl")
+    press(student, "#knop-akkoord")
+    expect(student.locator("#mijn-akkoord")).to_contain_text("Je gaf akkoord")
+    expect(student.locator("#knop-akkoord")).to_be_focused()
+    for page in (docent, opleider):
+        press(page, "#knop-akkoord")
+    expect(docent.locator("#knop-versturen")).to_be_visible()
+    press(docent, "#knop-versturen")
+    for name, page in (("stagedocent", docent), ("student", student), ("praktijkopleider", opleider)):
+        expect(page.locator("#verslag")).to_contain_text("Het gesprek is afgerond")
+        expect(page.locator("#tabs")).to_be_hidden()
+        expect(page.locator("#kaartje")).to_be_hidden()
+        assert_accessible(page, f"{name}, the conversation sent")
+        snapshot(page, f"5-afgerond-{name}")
+    student.get_by_role("link", name="Lees het verslag").click()
+    expect(student.locator(".verslag")).to_be_visible()
+    assert_accessible(student, "the verslag page")
+
+
+def test_the_room_page_weight(three):
+    _docent, student, _opleider = three
+    weight = page_weight(student)
+    print(f"\nthe room page (HTML with its scripts and styles): {describe_weight(weight)}")
+    assert weight["total"] < 60_000

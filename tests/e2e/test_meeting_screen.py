@@ -162,6 +162,11 @@ def test_a_whole_conversation_by_keyboard_keeps_focus_where_the_hand_is(three):
         expect(page.locator("#akkoord-email")).to_be_visible()
         assert_accessible(page, f"{name}, closing")
         snapshot(page, f"4-afronden-{name}")
+    # Printed, the screen gives the verslag, not the controls.
+    docent.emulate_media(media="print")
+    expect(docent.locator("#verslag")).to_contain_text("Kees laat Sanne elke week een klant helpen.")
+    assert docent.locator("button:visible, input:visible, #tabs:visible").count() == 0
+    docent.emulate_media(media="screen")
 
     # Akkoord by keyboard: focus stays on the Akkoord button.
     student.locator("#akkoord-email").focus()
@@ -189,3 +194,17 @@ def test_the_room_page_weight(three):
     weight = page_weight(student)
     print(f"\nthe room page (HTML with its scripts and styles): {describe_weight(weight)}")
     assert weight["total"] < 60_000
+
+
+def test_a_laptop_shows_the_same_page_in_two_columns(live_server, browser):
+    from tests.e2e.steps import start
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    laptop = context.new_page()
+    start(laptop, live_server.url, "Marieke", "stagedocent")
+    expect(laptop.locator("#tabs")).to_be_hidden()
+    gesprek, afspraken = laptop.locator("#tab-gesprek").bounding_box(), laptop.locator("#tab-afspraken").bounding_box()
+    assert afspraken["x"] > gesprek["x"] + gesprek["width"] - 1, "afspraken sit beside the conversation"
+    assert afspraken["y"] < 200
+    assert_accessible(laptop, "the stagedocent's laptop")
+    context.close()

@@ -35,6 +35,7 @@ def app(tmp_path):
         "REDIS_URL": None,
         "MAIL_BACKEND": "locmem",
         "JOIN_RATE_LIMIT": "1000 per minute",
+        "JOIN_ADDRESS_LIMIT": "5000 per minute",
     })
     with app.app_context():
         db.create_all()

@@ -137,7 +137,7 @@ def test_the_sent_verslag_is_frozen_with_its_hash_and_the_room_is_read_only(app,
         assert record.content_hash == hashlib.sha256(record.body.encode()).hexdigest()
         assert record.content_hash in page
     assert "14:30" in page and "Sanne vraagt elke vrijdag om feedback." in page
-    assert app.test_client().get(f"/r/{code}/record").status_code == 403
+    assert app.test_client().get(f"/r/{code}/record").status_code == 404
 
     for role, path, data in [
         ("praktijkopleider", "/agreements", {"what": "Nog een", "who": ["student"], "when": "voor-volgend-gesprek"}),
@@ -200,4 +200,4 @@ def test_the_verslag_downloads_as_a_pdf_for_participants_only(app, table):
         from webapp.extensions import db
         from webapp.models import Record
         assert db.session.query(Record).one().content_hash in text.replace(" ", "")
-    assert app.test_client().get(f"/r/{code}/record.pdf").status_code == 403
+    assert app.test_client().get(f"/r/{code}/record.pdf").status_code == 404

@@ -167,6 +167,7 @@ def test_file_backend_writes_to_mail_file_path(app, tmp_path):
     [written] = (tmp_path / "outbox").iterdir()
     content = written.read_text()
     assert message_id in content and "To: sam@example.nl" in content
+    assert written.stat().st_mode & 0o777 == 0o600  # a verslag is for its owner's eyes
 
 
 def test_console_backend_prints(app, capsys):

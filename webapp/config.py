@@ -39,6 +39,7 @@ class Config:
         self.RETENTION_DAYS = _int("RETENTION_DAYS", 30)
         # Joining with a wrong code: few enough tries that guessing a live code never pays off.
         self.JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT", "20 per minute")
+        self.JOIN_ADDRESS_LIMIT = os.environ.get("JOIN_ADDRESS_LIMIT", "200 per minute")
         # Starting conversations, per address: a school behind one NAT address starts many in an hour.
         self.CREATE_RATE_LIMIT = os.environ.get("CREATE_RATE_LIMIT", "60 per hour")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
@@ -90,11 +91,22 @@ def database_url(url: str) -> str:
 
 
 def _dev_secret(instance_path: str) -> str:
-    """A stable secret for the embedded mode, kept in instance/ so cookies survive a restart."""
+    """A stable secret for the embedded mode, kept in instance/ so cookies survive a restart.
+
+    Written whole before it appears (a temporary file, then a hard link that fails if another process was
+    first), readable by its owner only; so processes starting together all read the same, complete secret."""
     path = os.path.join(instance_path, "secret_key")
     if not os.path.exists(path):
         os.makedirs(instance_path, exist_ok=True)
-        with open(path, "w") as handle:
+        temporary = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
             handle.write(secrets.token_hex(32))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process wrote it first: use theirs
+        finally:
+            os.remove(temporary)
     with open(path) as handle:
         return handle.read().strip()

@@ -21,7 +21,22 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Deleted text is overwritten in the file, not just unlinked (not every SQLite build does it by default),
+    # and the write-ahead log is kept small: it holds old pages until a checkpoint.
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
     cursor.close()
+
+
+WAL_LIMIT_BYTES = 4 * 1024 * 1024
+
+
+def forget_deleted() -> None:
+    """After a deletion of personal data: on SQLite, move the write-ahead log into the database file (where
+    secure_delete has zeroed the deleted pages) and truncate it, so no copy of the deleted text stays in it."""
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 @click.command("purge")

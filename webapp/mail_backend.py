@@ -1,4 +1,6 @@
-"""SMTP that checks the mail server's certificate, for STARTTLS (MAIL_USE_TLS) and SSL (MAIL_USE_SSL) alike.
+"""Our mail backends: SMTP that checks the server's certificate, and mail as files that can be deleted.
+
+SMTP checks the mail server's certificate, for STARTTLS (MAIL_USE_TLS) and SSL (MAIL_USE_SSL) alike.
 
 Flask-Mailman's SMTP backend calls starttls() without an SSL context, so with MAIL_USE_TLS any certificate
 is accepted and a man in the middle reads every verslag; its MAIL_SSL_CERTFILE branch does not even build
@@ -8,9 +10,12 @@ class (see webapp.outbox.BACKENDS).
 """
 from __future__ import annotations
 
+import os
+import re
 import ssl
 
 from flask import current_app
+from flask_mailman.backends.file import EmailBackend as MailmanFileBackend
 from flask_mailman.backends.smtp import EmailBackend as MailmanSMTPBackend
 from flask_mailman.utils import DNS_NAME
 from werkzeug.utils import cached_property
@@ -62,3 +67,37 @@ class EmailBackend(MailmanSMTPBackend):
             except OSError:
                 pass
             self.connection = None
+
+
+class FileBackend(MailmanFileBackend):
+    """Mail as files, for development: one file per message, named after its Message-ID and readable by its
+    owner only, so deleting a conversation can delete its mail too (forget_files)."""
+
+    def open(self):  # no shared log file: each message gets its own file
+        return False
+
+    def close(self):
+        pass
+
+    def send_messages(self, email_messages):
+        for message in email_messages:
+            path = file_for(self.file_path, message.extra_headers["Message-ID"])
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(message.message().as_bytes())
+        return len(email_messages)
+
+
+def file_for(directory: str, message_id: str) -> str:
+    return os.path.join(directory, re.sub(r"[^A-Za-z0-9.@_-]", "_", message_id.strip("<>")) + ".eml")
+
+
+def forget_files(message_ids: list[str]) -> None:
+    """Delete the files of these messages, where the file backend wrote them."""
+    directory = current_app.config.get("MAIL_FILE_PATH")
+    for message_id in message_ids:
+        if directory:
+            try:
+                os.remove(file_for(directory, message_id))
+            except FileNotFoundError:
+                pass

@@ -1,6 +1,6 @@
 """HTTP headers that make the browser enforce what the app already promises: only our own scripts,
 no framing, no sniffing, and no room codes leaking to other sites through the Referer header."""
-from flask import Flask
+from flask import Flask, request
 
 # htmx adds its own <style> for indicators and cards carry their set colour inline: styles need
 # 'unsafe-inline'; scripts never do.
@@ -11,6 +11,10 @@ POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inlin
 def init_app(app: Flask) -> None:
     @app.after_request
     def harden(response):
+        # A room's pages, its verslag and PDF and state.json hold what people said: no copy in any cache,
+        # nor in the back-forward cache of a shared school device.
+        if request.blueprint == "room":
+            response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("Content-Security-Policy", POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

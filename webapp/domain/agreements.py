@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from webapp.domain import text
 from webapp.domain.dates import dutch_date
 from webapp.domain.meeting import parse_rev
 from webapp.domain.refusals import RoomError, StaleEdit
@@ -36,15 +37,13 @@ class AgreementInput:
 
 def clean(what: str | None, who: list[str], when: str | None) -> AgreementInput:
     """Check a typed afspraak; every problem gets a message that says what to do."""
-    text = " ".join((what or "").split())
-    if not text:
+    what = text.line(what, WHAT_MAX, f"De afspraak is te lang. Gebruik hoogstens {WHAT_MAX} tekens.")
+    if not text.has_letters_or_digits(what):
         raise RoomError("Schrijf op wat jullie afspreken.", 400)
-    if len(text) > WHAT_MAX:
-        raise RoomError(f"De afspraak is te lang. Gebruik hoogstens {WHAT_MAX} tekens.", 400)
     roles = [role for role in ROLES if role in set(who)]
     if not roles or len(roles) != len(set(who)):
         raise RoomError("Kies wie het doet: de student, de stagedocent of de praktijkopleider.", 400)
-    return AgreementInput(text, ",".join(roles), _clean_when(when))
+    return AgreementInput(what, ",".join(roles), _clean_when(when))
 
 
 def _clean_when(when: str | None) -> str:

@@ -10,7 +10,7 @@ from datetime import date, time
 
 from sqlalchemy import select
 
-from webapp.domain import outbox, rooms, verslag
+from webapp.domain import outbox, rooms, text, verslag
 from webapp.domain.refusals import RoomError
 from webapp.domain.roles import require, require_status
 from webapp.domain.rooms import change
@@ -57,7 +57,7 @@ def plan_next(room: Room, actor: Participant, day: str | None, clock: str | None
 
 
 def clean_email(raw: str | None) -> str | None:
-    email = (raw or "").strip()
+    email = text.line(raw, 254, "Dit e-mailadres is te lang.")
     if not email:
         return None
     if len(email) > 254 or not EMAIL.match(email):
@@ -69,14 +69,12 @@ def confirm(room: Room, actor: Participant, email: str | None, remark: str | Non
     """Akkoord: this participant agrees to the verslag in the version they were shown, and says where to
     send it. When the text changed since, the Akkoord is refused (409): they read the new one first."""
     address = clean_email(email)
-    text = " ".join((remark or "").split())
-    if len(text) > REMARK_MAX:
-        raise RoomError(f"Je opmerking is te lang. Gebruik hoogstens {REMARK_MAX} tekens.", 400)
+    remark = text.line(remark, REMARK_MAX, f"Je opmerking is te lang. Gebruik hoogstens {REMARK_MAX} tekens.")
     with change(room, actor, "give_consent"):
         version = verslag.version_of(verslag.text_of(room))
         if seen_version != version:
             raise RoomError("Het verslag is net veranderd. Lees het nieuwe verslag en geef dan akkoord.", 409)
-        actor.email, actor.remark = address, text
+        actor.email, actor.remark = address, remark
         actor.agreed_at, actor.agreed_to = utcnow(), version
         room.activity = f"{actor.name} gaf akkoord."
 

@@ -6,6 +6,7 @@ import random
 
 from sqlalchemy import select
 
+from webapp.domain import text
 from webapp.domain.content import Card, Phase, get_content
 from webapp.domain.refusals import RoomError, StaleEdit
 from webapp.domain.rooms import change
@@ -119,9 +120,7 @@ def set_prepared(room: Room, actor: Participant, card_id: str, prepared: bool) -
 def save_note(room: Room, actor: Participant, card_id: str, note: str | None, rev: str | None) -> RoomCard:
     """The shared note on a card on the table or discussed ('wat we bespraken')."""
     card = _card(card_id)
-    text = (note or "").strip()
-    if len(text) > NOTE_MAX:
-        raise RoomError(f"De notitie is te lang. Gebruik hoogstens {NOTE_MAX} tekens.", 400)
+    note = text.lines(note, NOTE_MAX, f"De notitie is te lang. Gebruik hoogstens {NOTE_MAX} tekens.")
     base_rev = parse_rev(rev)
     with change(room, actor, "write_note"):
         room_card = _room_card(room, card.id)
@@ -129,8 +128,8 @@ def save_note(room: Room, actor: Participant, card_id: str, note: str | None, re
             raise RoomError("Dit kaartje ligt niet op tafel.", 409)
         if base_rev != room_card.note_rev:
             raise StaleEdit("Iemand anders heeft de notitie net veranderd. Kijk naar beide teksten.",
-                            theirs={"note": room_card.note}, mine={"note": text}, rev=room_card.note_rev)
-        room_card.note = text
+                            theirs={"note": room_card.note}, mine={"note": note}, rev=room_card.note_rev)
+        room_card.note = note
         room_card.note_rev += 1
         room.activity = f"{actor.name} schreef een notitie bij een kaartje."
     return room_card
@@ -147,7 +146,7 @@ def preparing_checklist(role: str) -> list[tuple[str, str]]:
     """A role's checklist for preparing, from the stappenplan's 'voor': (key, text) per item."""
     moment = next((m for m in get_content().moments if m.id == PREPARING_MOMENT), None)
     tasks = next((t for t in moment.tasks if t.role == role), None) if moment else None
-    return [(f"{PREPARING_MOMENT}-{index}", text) for index, text in enumerate(tasks.items if tasks else ())]
+    return [(f"{PREPARING_MOMENT}-{index}", item) for index, item in enumerate(tasks.items if tasks else ())]
 
 
 def discussed(room: Room, cards: dict[str, RoomCard] | None = None) -> list[tuple[Card, RoomCard]]:

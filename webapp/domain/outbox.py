@@ -33,8 +33,9 @@ BACKOFF_MAX = 30 * 60
 # A sender that dies keeps its message this long, then another sender re-sends it.
 LEASE_SECONDS = 5 * 60
 # MAIL_BACKEND short names served by our own class instead of Flask-Mailman's: `smtp` verifies the
-# server's certificate (see webapp.mail_backend). A full dotted path still picks any class.
-BACKENDS = {"smtp": mail_backend.EmailBackend}
+# server's certificate, `file` writes one owner-only file per message that deleting a conversation deletes
+# too (see webapp.mail_backend). A full dotted path still picks any class.
+BACKENDS = {"smtp": mail_backend.EmailBackend, "file": mail_backend.FileBackend}
 
 outbox_cli = AppGroup("outbox", help="De mailwachtrij: berichten versturen.")
 
@@ -52,8 +53,16 @@ class DeliveryStatus:
 
 
 def init_app(app: Flask) -> None:
-    """Register the `flask outbox` commands."""
+    """Register the `flask outbox` commands; say so when mail goes to files, which is for development."""
     app.cli.add_command(outbox_cli)
+    if app.config["MAIL_BACKEND"] == "file" and not app.testing:
+        app.logger.warning("MAIL_BACKEND=file: mail is written to %s, not sent. Use it for development only.",
+                           app.config["MAIL_FILE_PATH"])
+
+
+def message_ids_of(room_ids) -> list[str]:
+    """The Message-IDs of every mail of these conversations (to delete their files with them)."""
+    return list(db.session.scalars(select(OutboxMessage.message_id).where(OutboxMessage.room_id.in_(room_ids))))
 
 
 def enqueue(*, recipient: str, subject: str, text_body: str, html_body: str | None = None,

@@ -12,10 +12,12 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from webapp.domain import codes
+from webapp.database import forget_deleted
+from webapp.domain import codes, outbox, text
 from webapp.domain.refusals import RoomError
 from webapp.domain.roles import PRAKTIJKOPLEIDER, ROLES, STAGEDOCENT, STUDENT, require, require_status
 from webapp.extensions import db
+from webapp.mail_backend import forget_files
 from webapp.models import Participant, Room
 from webapp.models.room import Admission, RoomStatus, utcnow
 
@@ -58,11 +60,9 @@ def change(room: Room, actor: Participant | None, action: str | None):
 
 
 def clean_name(raw: str | None) -> str:
-    name = " ".join((raw or "").split())
-    if not name:
+    name = text.line(raw, NAME_MAX, f"Je naam is te lang. Gebruik hoogstens {NAME_MAX} tekens.")
+    if not text.has_letters_or_digits(name):
         raise RoomError("Vul je voornaam in.", 400)
-    if len(name) > NAME_MAX:
-        raise RoomError(f"Je naam is te lang. Gebruik hoogstens {NAME_MAX} tekens.", 400)
     return name
 
 
@@ -117,21 +117,37 @@ def roles_complete(room: Room) -> bool:
     return {STUDENT, STAGEDOCENT, PRAKTIJKOPLEIDER} <= present
 
 
+# Roles the conversation has once: a second student or stagedocent comes in only when the stagedocent
+# opens the room for one more person.
+SINGLE = (STUDENT, STAGEDOCENT)
+
+
 def may_join(room: Room) -> bool:
     return room.status != RoomStatus.CLOSED and room.admission != Admission.LOCKED
 
 
-def join_room(room: Room, name: str, role: str) -> Participant:
+def join_room(room: Room, name: str, role: str, former_token: str | None = None) -> Participant:
+    """A new deelnemer. While the three fill the room, each of the single roles once; after that only when
+    the stagedocent opened the room, for one person, after whom it locks again. Someone the stagedocent took
+    out does not come back this way (the stagedocent lets them back in: readmit)."""
     name, role = clean_name(name), check_role(role)
     with change(room, None, None):
         if room.status == RoomStatus.CLOSED:
             raise RoomError("Dit gesprek is al afgerond. Meedoen kan niet meer.", 403)
+        if was_removed(room, former_token):
+            raise RoomError("De stagedocent heeft je uit dit gesprek gehaald. Vraag de stagedocent om je weer "
+                            "toe te laten.", 403)
         if room.admission == Admission.LOCKED or len(room.active_participants) >= MAX_PARTICIPANTS:
             raise RoomError("Dit gesprek is vol. Vraag de stagedocent om je erbij te laten.", 403)
+        taken = {p.role for p in room.active_participants}
+        if room.admission == Admission.FILLING and role in SINGLE and role in taken:
+            raise RoomError(f"Er is al een {role} in dit gesprek. Kies je eigen rol, of vraag de stagedocent om "
+                            "je erbij te laten.", 409)
         participant = Participant(name=name, role=role, token=secrets.token_urlsafe(32))
         room.participants.append(participant)
-        if room.admission == Admission.FILLING and roles_complete(room):
+        if room.admission == Admission.UNLOCKED or roles_complete(room):
             room.admission = Admission.LOCKED
+        room.activity = f"{name} doet mee."
     return participant
 
 
@@ -141,30 +157,54 @@ def set_locked(room: Room, actor: Participant, locked: bool) -> None:
 
 
 def remove_participant(room: Room, actor: Participant, participant_id: int) -> tuple[Participant, list[str]]:
-    """Take someone out of the room; returns them and the connections their phones still have open."""
+    """Take someone out of the room; returns them and the connections their phones still have open.
+    The stagedocent stays: nobody takes them out."""
     require(actor.role, "remove_participant")
     target = next((p for p in room.active_participants if p.id == participant_id), None)
     if target is None:
         raise RoomError("Deze deelnemer zit niet (meer) in het gesprek.", 404)
-    if target.id == actor.id:
-        raise RoomError("Je kunt jezelf niet uit het gesprek halen.", 400)
+    if target.role == STAGEDOCENT:
+        raise RoomError("De stagedocent kan niet uit het gesprek gehaald worden.", 403)
     with change(room, actor, "remove_participant"):
         sids = [c.sid for c in target.connections]
         target.removed_at = utcnow()
         target.connections.clear()
+        room.activity = f"{actor.name} haalde {target.name} uit het gesprek."
     return target, sids
+
+
+def readmit_participant(room: Room, actor: Participant, participant_id: int) -> Participant:
+    """The stagedocent lets someone they took out back in, as the same deelnemer (their phone still knows them)."""
+    require(actor.role, "remove_participant")
+    target = next((p for p in room.participants if p.id == participant_id and p.removed_at), None)
+    if target is None:
+        raise RoomError("Deze deelnemer is niet uit het gesprek gehaald.", 404)
+    with change(room, actor, "remove_participant"):
+        target.removed_at = None
+        room.activity = f"{actor.name} liet {target.name} weer toe."
+    return target
 
 
 def delete_room(room: Room, actor: Participant) -> None:
     """The stagedocent wipes the conversation now, with everything in it (the cascades, as in purge)."""
     require(actor.role, "delete_room")
-    db.session.execute(delete(Room).where(Room.id == room.id))
-    db.session.commit()
+    _delete_rooms([room.id])
 
 
 def purge_expired() -> int:
     """Delete rooms past their retention date; the database's cascades take everything in them along:
     deelnemers and their connections, cards, afspraken, the verslag and its mail."""
-    result = db.session.execute(delete(Room).where(Room.expires_at <= utcnow()))
+    expired = list(db.session.scalars(select(Room.id).where(Room.expires_at <= utcnow())))
+    if expired:
+        _delete_rooms(expired)
+    return len(expired)
+
+
+def _delete_rooms(room_ids: list[int]) -> None:
+    """Delete and leave nothing: the rows (cascading), the mail files the file backend wrote, and on SQLite
+    the copies of the deleted pages in the write-ahead log."""
+    mail_files = outbox.message_ids_of(room_ids)
+    db.session.execute(delete(Room).where(Room.id.in_(room_ids)))
     db.session.commit()
-    return result.rowcount
+    forget_files(mail_files)
+    forget_deleted()

@@ -116,6 +116,10 @@ class RoomScreen:
         """Akkoord with the verslag as it reads now (an Akkoord to an older text no longer counts)."""
         return participant.agreed_at is not None and verslag.has_agreed(participant, self.draft["version"])
 
+    @property
+    def removed(self) -> list[Participant]:
+        return [p for p in self.room.participants if p.removed_at is not None]
+
     @cached_property
     def ticks(self) -> dict[int, set[str]]:
         """Every deelnemer's ticked checklist items, in one query for all their screens."""

@@ -12,6 +12,10 @@ from webapp.views.identity import current_participant
 from webapp.views.limits import count_failure, join_guard
 
 bp = Blueprint("room", __name__, url_prefix="/r/<code>")
+
+# One answer for "no such room" and "not yours", on every route that is not the join form: nothing tells
+# someone without a place in a room whether a code exists.
+NOT_YOURS = RoomError("Dit gesprek kennen we niet, of je doet er niet aan mee. Meld je aan met de gesprekscode.", 404)
 join_guard(bp)  # every route here is a way of trying a code
 
 
@@ -30,16 +34,18 @@ def take_code(_endpoint, values):
 def load_room_and_deelnemer():
     # In before_request, not in the preprocessor: the rate limit (an app-level before_request) must see
     # the request first, so a failed try of a code counts against its address.
+    guest_view = getattr(current_app.view_functions.get(request.endpoint), "open_to_guests", False)
     try:
         g.room = rooms.find_room(g.code_as_typed)
     except RoomError:
         count_failure()
-        raise
+        if guest_view:
+            raise  # the join form says what is wrong with a typed code
+        raise NOT_YOURS from None
     g.me = current_participant(g.room)
-    view = current_app.view_functions.get(request.endpoint)
-    if g.me is None and not getattr(view, "open_to_guests", False):
+    if g.me is None and not guest_view:
         count_failure()
-        raise RoomError("Je doet niet mee aan dit gesprek. Meld je eerst aan met de gesprekscode.", 403)
+        raise NOT_YOURS
 
 
 from webapp.views.room import agreements, closing, conversation, people  # noqa: E402,F401  (routes on bp)

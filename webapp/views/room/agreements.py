@@ -27,7 +27,7 @@ def add_agreement():
                    message="De afspraak staat erbij.", focus="#afspraken-title")
 
 
-@bp.get("/agreements/<int:agreement_id>/edit")
+@bp.get("/agreements/<int(max=2147483647):agreement_id>/edit")
 def edit_agreement_form(agreement_id):
     """The edit form for one afspraak, for this phone's edit panel."""
     agreement = agreements.get_live(g.room, agreement_id)
@@ -35,7 +35,7 @@ def edit_agreement_form(agreement_id):
                             agreement.rev))
 
 
-@bp.post("/agreements/<int:agreement_id>")
+@bp.post("/agreements/<int(max=2147483647):agreement_id>")
 def edit_agreement(agreement_id):
     """Save an edit; one based on an old `rev` is refused (409) with both versions side by side."""
     try:
@@ -46,7 +46,7 @@ def edit_agreement(agreement_id):
                    focus="#afspraken-title")
 
 
-@bp.post("/agreements/<int:agreement_id>/delete")
+@bp.post("/agreements/<int(max=2147483647):agreement_id>/delete")
 def delete_agreement(agreement_id):
     """Take an afspraak away; it can be put back for a short while."""
     try:
@@ -56,7 +56,7 @@ def delete_agreement(agreement_id):
     return changed(message="De afspraak is weggehaald. Je kunt hem nog even terugzetten.", focus="#afspraken-title")
 
 
-@bp.post("/agreements/<int:agreement_id>/restore")
+@bp.post("/agreements/<int(max=2147483647):agreement_id>/restore")
 def restore_agreement(agreement_id):
     """Undo a recent delete."""
     agreements.restore(g.room, g.me, agreement_id)

@@ -43,7 +43,7 @@ def join():
     """Become a deelnemer: the signed cookie binds this browser to the new participant."""
     if g.me is None:
         try:
-            g.me = rooms.join_room(g.room, request.form.get("name"), request.form.get("role"))
+            g.me = rooms.join_room(g.room, request.form.get("name"), request.form.get("role"), token_for(g.room))
         except RoomError as error:
             return render_join(error.message, error.status)
         remember(g.room, g.me)
@@ -57,11 +57,18 @@ def lock():
     return changed(focus="#deelnemers-title")
 
 
-@bp.post("/participants/<int:participant_id>/remove")
+@bp.post("/participants/<int(max=2147483647):participant_id>/remove")
 def remove(participant_id):
     """The stagedocent takes someone out; their phone leaves the room at once."""
     target, sids = rooms.remove_participant(g.room, g.me, participant_id)
     evict(target.id, sids, f"{target.name} is uit het gesprek gehaald.")
+    return changed(focus="#deelnemers-title")
+
+
+@bp.post("/participants/<int(max=2147483647):participant_id>/readmit")
+def readmit(participant_id):
+    """The stagedocent lets someone they took out back in."""
+    rooms.readmit_participant(g.room, g.me, participant_id)
     return changed(focus="#deelnemers-title")
 
 
@@ -77,6 +84,4 @@ def delete():
 @bp.get("/state.json")
 def state():
     """The room as JSON, for its deelnemers only."""
-    response = jsonify(room_state(RoomScreen(g.room)))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify(room_state(RoomScreen(g.room)))

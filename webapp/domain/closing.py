@@ -99,6 +99,7 @@ def finalize(room: Room, actor: Participant, force: bool, compose_mail: Callable
             if participant.email:
                 outbox.enqueue(recipient=participant.email, room_id=room.id, participant_id=participant.id,
                                **parts)
+        for participant in room.participants:  # those taken out too: nobody's address stays with the room
             participant.email = None  # from here on only the outbox needs it, until the mail is out
         room.status = RoomStatus.CLOSED
         room.activity = f"{actor.name} heeft het verslag verstuurd."

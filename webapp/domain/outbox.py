@@ -226,6 +226,7 @@ def _forget_content(message: OutboxMessage) -> None:
     message.text_body = ""
     message.html_body = None
     message.attachments = "[]"
+    message.last_error = None  # a refusal the server gave earlier may quote the address
 
 
 def _single_address(raw: str) -> str:

@@ -24,7 +24,9 @@ def _failed(_response) -> bool:
 
 
 def _knows_this_room() -> bool:
-    code = codes.normalize((request.view_args or {}).get("code", "") or "")
+    # The room blueprint has taken the code out of view_args by now (its url_value_preprocessor runs first).
+    typed = g.get("code_as_typed") or (request.view_args or {}).get("code", "")
+    code = codes.normalize(typed or "")
     return bool(code) and code in session.get("rooms", {})
 
 

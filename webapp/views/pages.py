@@ -1,5 +1,6 @@
-"""The gesprekstool as pages anyone can read without a room: uitgangspunten, instructie and the kaartjes."""
-from flask import Blueprint, render_template
+"""The gesprekstool as pages anyone can read without a room: uitgangspunten, instructie, the kaartjes and
+what the app keeps about you (privacy)."""
+from flask import Blueprint, current_app, render_template
 
 from webapp.domain.content import get_content
 
@@ -30,3 +31,10 @@ def kaarten():
 def kaarten_print():
     """Both decks as A4 sheets of cut-out cards, for where phones are not welcome."""
     return render_template("pages/kaarten_print.html", decks=get_content().decks, per_sheet=CARDS_PER_SHEET)
+
+
+@bp.get("/privacy")
+def privacy():
+    """What Stagegesprek keeps about you, why, how long, who sees it and how to have it deleted (B1 Dutch);
+    docs/privacy.md says the same for a school's privacy officer."""
+    return render_template("pages/privacy.html", retention_days=current_app.config["RETENTION_DAYS"])

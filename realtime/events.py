@@ -1,35 +1,53 @@
-"""Socket.IO handlers: a phone joins its room's channels, and its presence is kept live."""
+"""Socket.IO handlers: a phone joins its room's channels, and its presence is kept live.
+
+Every handler is bound through realtime/guard.py, which gives each event its budget per connection. One
+connection follows one room (a page is one room). `join` answers the same `denied` for a code we do not know,
+an expired room and a room this cookie is not in, so the socket tells nothing about which codes exist.
+"""
 import re
 
 from flask import request
 from flask_socketio import emit, join_room
 
+from realtime import guard
 from realtime.broadcast import person_channel, send_typing
 from realtime.sync import send_full
-from webapp.domain import presence, rooms
+from webapp.domain import codes, presence, rooms
 from webapp.domain.refusals import RoomError
 from webapp.views.identity import current_participant
+
+DENIED = "Je doet niet mee aan dit gesprek."
 
 
 def on_join(data):
     """{code, version}: bind this connection to the cookie's participant and catch up if behind."""
     data = data if isinstance(data, dict) else {}
+    socket = guard.socket_state(request.sid)
+    code = codes.normalize(str(data.get("code") or "")[:32])
+    # A second room on the same connection is refused rather than swapped in: app.js never asks for one, and
+    # leaving the first room would be a change there (presence) that nobody asked for.
+    if not code or socket.room_code not in (None, code):
+        emit("denied", {"message": DENIED})
+        return
     try:
-        room = rooms.find_room(str(data.get("code", ""))[:32])
-    except RoomError as error:
-        emit("denied", {"message": error.message})
-        return
-    me = current_participant(room)
+        room = rooms.find_room(code)
+    except RoomError:
+        room = None
+    me = current_participant(room) if room else None
     if me is None:
-        emit("denied", {"message": "Je doet niet mee aan dit gesprek."})
+        emit("denied", {"message": DENIED})
         return
+    socket.room_code = room.code
     for channel in (room.code, person_channel(me.id)):
         join_room(channel)
     # Coming online is a change like any other: this phone gets it too, as the next version.
     seen = room.version
     presence.connect(room, me, request.sid)
     version = data.get("version")
-    if not isinstance(version, int) or version < seen:
+    behind = not isinstance(version, int) or version < seen
+    # A whole screen at most once per connection per version: asking again gets nothing new.
+    if behind and socket.full_render_version != room.version:
+        socket.full_render_version = room.version
         send_full(room, me, request.sid)
 
 
@@ -52,6 +70,4 @@ def on_typing(data):
 
 def register(socketio) -> None:
     """Bind the handlers to this app's Socket.IO server (each create_app() makes a new one)."""
-    socketio.on_event("join", on_join)
-    socketio.on_event("typing", on_typing)
-    socketio.on_event("disconnect", on_disconnect)
+    guard.register(socketio, {"join": on_join, "typing": on_typing}, on_disconnect=on_disconnect)

@@ -1,7 +1,8 @@
 """Presence and the broadcast of fragments over Socket.IO (Flask-SocketIO's test client)."""
 import pytest
 
-from tests.helpers import post_action, seat_three, state
+from realtime import guard
+from tests.helpers import post_action, seat_three, start_room, state
 from webapp.extensions import socketio
 
 
@@ -120,3 +121,142 @@ def test_a_removed_participant_is_disconnected(app, table):
     assert not student.is_connected()
     online = {p["name"]: p["online"] for p in state(people["stagedocent"], code)["participants"]}
     assert "Sanne" not in online
+
+
+# Budgets per connection (realtime/guard.py, issue 10)
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = FakeClock()
+    monkeypatch.setattr(guard, "clock", fake)
+    return fake
+
+
+def typing_seen(sio):
+    return sum(1 for event in sio.get_received() if event["name"] == "typing")
+
+
+def test_typing_over_budget_reaches_the_others_at_most_at_the_budgets_rate(app, table, clock):
+    code, people = table
+    student = connect(app, people["student"], code, 0)
+    docent = connect(app, people["stagedocent"], code, 0)
+    docent.get_received()
+    seconds, per_second = 5, 4  # twice what the budget allows, but not a flood
+    for _ in range(seconds * per_second):
+        student.emit("typing", {"key": "nieuw"})
+        clock.now += 1 / per_second
+    budget = guard.BUDGETS["typing"]
+    assert seconds * budget.per_second <= typing_seen(docent) <= budget.burst + seconds * budget.per_second
+    assert student.is_connected()  # an eager typist is not a flood
+
+
+def test_repeated_joins_with_an_old_version_render_the_screen_once_per_version(app, table, clock):
+    code, people = table
+    docent = connect(app, people["stagedocent"], code, 0)
+    assert len([u for u in updates(docent) if u.get("full")]) == 1
+    for _ in range(3):
+        docent.emit("join", {"code": code, "version": 0})
+    assert [u for u in updates(docent) if u.get("full")] == []
+
+    post_action(people["stagedocent"], code, "/lock", {"locked": "1"})
+    assert updates(docent)  # the change itself, as an ordinary update
+    clock.now += 10
+    for _ in range(3):
+        docent.emit("join", {"code": code, "version": 0})
+    full = [u for u in updates(docent) if u.get("full")]
+    assert len(full) == 1 and full[0]["version"] == state(people["stagedocent"], code)["version"]
+    assert docent.is_connected()
+
+
+def test_a_flooding_connection_is_closed_and_another_room_does_not_notice(app, table, clock):
+    code, people = table
+    docent = connect(app, people["stagedocent"], code, 0)
+    docent.get_received()
+    flooder_browser = app.test_client()
+    flooder_code = start_room(flooder_browser, "Mallory", "stagedocent")
+    flooder = connect(app, flooder_browser, flooder_code, 0)
+    for event, payload in [("join", {"code": flooder_code, "version": 0}), ("typing", {"key": "nieuw"})] * 100:
+        if not flooder.is_connected():
+            break
+        flooder.emit(event, payload)
+    assert not flooder.is_connected()
+    online = {p["name"]: p["online"] for p in state(flooder_browser, flooder_code)["participants"]}
+    assert online == {"Mallory": False}
+
+    assert docent.is_connected()
+    post_action(people["stagedocent"], code, "/lock", {"locked": "1"})
+    assert updates(docent)
+    student = connect(app, people["student"], code, 0)
+    student.emit("typing", {"key": "nieuw"})
+    assert typing_seen(docent) == 1
+
+
+def test_unknown_events_count_as_flooding(app, table, clock):
+    code, people = table
+    student = connect(app, people["student"], code, 0)
+    for _ in range(guard.FLOODING.burst):
+        student.emit("made-up", {"x": 1})
+    assert student.is_connected()
+    student.emit("made-up")
+    assert not student.is_connected()
+
+
+def denials(sio):
+    received = sio.get_received()
+    assert [e["name"] for e in received] == ["denied"], received
+    return received[0]["args"]
+
+
+def test_a_join_without_data_or_with_garbage_is_denied_without_an_error(app, table, clock):
+    code, people = table
+    sio = socketio.test_client(app, flask_test_client=people["student"])
+    sio.emit("join")  # no payload at all: raised a TypeError before
+    assert denials(sio)
+    for payload in ([code], {"code": ["x"]}, {"code": {"code": code}}):
+        clock.now += 10
+        sio.emit("join", payload)
+        assert denials(sio)
+    clock.now += 10
+    sio.emit("join", {"code": code, "version": "nieuw"}, "extra", 3)  # extra arguments are ignored
+    assert updates(sio)
+    assert sio.is_connected()
+
+
+def test_one_connection_follows_one_room(app, table, clock):
+    code, people = table
+    other_code = start_room(people["stagedocent"], "Marieke", "stagedocent")  # the same browser, a second room
+    docent = connect(app, people["stagedocent"], code, 0)
+    docent.get_received()
+    docent.emit("join", {"code": other_code, "version": 0})
+    assert denials(docent)
+    online_here = {p["name"]: p["online"] for p in state(people["stagedocent"], code)["participants"]}
+    online_there = {p["name"]: p["online"] for p in state(people["stagedocent"], other_code)["participants"]}
+    assert online_here["Marieke"] is True and online_there == {"Marieke": False}
+    post_action(people["stagedocent"], other_code, "/lock", {"locked": "1"})
+    assert updates(docent) == []  # nothing from the second room ...
+    post_action(people["stagedocent"], code, "/lock", {"locked": "1"})
+    assert updates(docent)  # ... while the first is followed as before
+    docent.emit("join", {"code": code, "version": 0})  # asking to catch up on the same room is fine
+    assert docent.is_connected()
+
+
+def test_an_unknown_code_and_a_room_this_cookie_is_not_in_get_the_same_denial(app, table, clock):
+    code, people = table
+    outsider = app.test_client()
+    outsider_code = start_room(outsider, "Mallory", "stagedocent")
+    sio = connect(app, outsider, outsider_code, 0)
+    sio.get_received()
+    unknown = next(c for c in ("ABCDEFGH", "HGFEDCBA") if c != code)
+    fresh = socketio.test_client(app, flask_test_client=outsider)
+    fresh.emit("join", {"code": unknown, "version": 0})
+    unknown_answer = denials(fresh)
+    fresh.emit("join", {"code": code, "version": 0})
+    assert denials(fresh) == unknown_answer

@@ -1,0 +1,165 @@
+"""A flood on the real server (issue 10): one socket, in a room its own client made, sends 1,000 `join`s with
+an old version and 1,000 `typing`s a second for 10 s. Meanwhile another room of three phones makes one change
+a second. That room must not notice: every update arrives, p99 under 200 ms, and the server's memory comes back.
+
+Bounded: the flood stops after FLOOD_SECONDS (or when the server closes the socket), every HTTP call has a
+timeout, and everything runs on loopback. realtime/guard.py is what makes it pass.
+"""
+import statistics
+import threading
+import time
+from pathlib import Path
+
+import requests
+import socketio
+
+from realtime import guard
+from tests.conftest import csrf_from
+
+FLOOD_SECONDS = 10
+FLOOD_PER_SECOND = 1000  # of each of `join` and `typing`
+BATCH_SECONDS = 0.01  # the flood is sent in batches of FLOOD_PER_SECOND * BATCH_SECONDS of each
+LATENCY_P99_MS = 200
+RSS_MARGIN_MB = 50
+HTTP_TIMEOUT = 10
+
+
+class Phone:
+    """One person: their cookie (an HTTP session) and a Socket.IO client in their room."""
+
+    def __init__(self, base_url: str):
+        self.base_url, self.http = base_url, requests.Session()
+        self.sio = socketio.Client(reconnection=False)
+        self.received: dict[int, float] = {}  # version -> when its update arrived
+        self.typing_seen = 0
+        self.sio.on("update", lambda data: self.received.setdefault(data["version"], time.monotonic()))
+        self.sio.on("typing", self._count_typing)
+
+    def _count_typing(self, _data):
+        self.typing_seen += 1
+
+    def enter(self, code: str | None, name: str, role: str) -> str:
+        """Start a room (code None) or join one, then connect and join its channels."""
+        if code is None:
+            token = csrf_from(self.http.get(self.base_url + "/", timeout=HTTP_TIMEOUT).text)
+            code = self.http.post(self.base_url + "/rooms", data={"name": name, "role": role, "csrf_token": token},
+                                  timeout=HTTP_TIMEOUT).url.rsplit("/", 1)[-1]
+        else:
+            page = self.http.get(f"{self.base_url}/r/{code}", timeout=HTTP_TIMEOUT).text
+            self.http.post(f"{self.base_url}/r/{code}/join", timeout=HTTP_TIMEOUT,
+                           data={"name": name, "role": role, "csrf_token": csrf_from(page)})
+        self.code = code
+        self.csrf = csrf_from(self.http.get(f"{self.base_url}/r/{code}", timeout=HTTP_TIMEOUT).text)
+        cookie = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
+        self.sio.connect(self.base_url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
+        self.sio.emit("join", {"code": code, "version": 0})
+        return code
+
+    def move_phase(self, phase: str) -> tuple[float, int]:
+        sent = time.monotonic()
+        response = self.http.post(f"{self.base_url}/r/{self.code}/phase", data={"phase": phase}, timeout=HTTP_TIMEOUT,
+                                  headers={"X-CSRFToken": self.csrf, "HX-Request": "true"})
+        return sent, int(response.headers["X-Room-Version"])
+
+    def close(self):
+        if self.sio.connected:
+            self.sio.disconnect()
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def flood(attacker: Phone, seconds: float, report: dict) -> None:
+    """Old-version joins and typing, as fast as FLOOD_PER_SECOND allows, until time is up or the socket is gone."""
+    per_batch = int(FLOOD_PER_SECOND * BATCH_SECONDS)
+    started = time.monotonic()
+    batches = int(seconds / BATCH_SECONDS)
+    for batch in range(batches):
+        if not attacker.sio.connected:
+            report["disconnected_after_s"] = time.monotonic() - started
+            break
+        try:
+            for _ in range(per_batch):
+                attacker.sio.emit("join", {"code": attacker.code, "version": 0})
+                attacker.sio.emit("typing", {"key": "nieuw"})
+                report["sent"] += 2
+        except socketio.exceptions.SocketIOError:
+            continue  # closed under our feet: noted at the top of the next batch
+        time.sleep(max(0.0, started + (batch + 1) * BATCH_SECONDS - time.monotonic()))
+
+
+def change_every_second(student: Phone, others: list[Phone], until: float, sent: list) -> None:
+    phases = ["kennismaken", "voorbereiden"]
+    while time.monotonic() < until:
+        try:
+            sent.append(student.move_phase(phases[len(sent) % 2]))
+        except requests.RequestException:
+            sent.append((time.monotonic(), None))  # a change that never came back counts as lost
+        time.sleep(max(0.0, 1.0 - (time.monotonic() - sent[-1][0])))
+
+
+def test_one_flooding_socket_does_not_slow_another_room(live_server):
+    pid = live_server.process.pid
+    student, docent, opleider = Phone(live_server.url), Phone(live_server.url), Phone(live_server.url)
+    code = student.enter(None, "Sanne", "student")
+    docent.enter(code, "Marieke", "stagedocent")
+    opleider.enter(code, "Kees", "praktijkopleider")
+    attacker, accomplice = Phone(live_server.url), Phone(live_server.url)
+    attacker_code = attacker.enter(None, "Mallory", "stagedocent")
+    accomplice.enter(attacker_code, "Trudy", "student")
+    phones = [student, docent, opleider, attacker, accomplice]
+    time.sleep(1)  # every join settled
+    try:
+        rss_before = rss_mb(pid)
+        report = {"sent": 0}
+        changes: list[tuple[float, int | None]] = []
+        rss_samples = [rss_before]
+        start = time.monotonic()
+        flooding = threading.Thread(target=flood, args=(attacker, FLOOD_SECONDS, report))
+        changing = threading.Thread(target=change_every_second,
+                                    args=(student, [docent, opleider], start + FLOOD_SECONDS + 1, changes))
+        changing.start()
+        flooding.start()
+        while flooding.is_alive() or changing.is_alive():
+            rss_samples.append(rss_mb(pid))
+            time.sleep(0.1)
+        flooding.join()
+        changing.join()
+
+        deadline = time.monotonic() + 5  # the server has a few seconds to give memory back
+        rss_after = rss_mb(pid)
+        while rss_after - rss_before > RSS_MARGIN_MB and time.monotonic() < deadline:
+            time.sleep(0.25)
+            rss_after = rss_mb(pid)
+        time.sleep(0.5)  # the last update's way to the phones
+
+        latencies, lost = [], 0
+        for sent, version in changes:
+            for phone in (docent, opleider):
+                if version is None or version not in phone.received:
+                    lost += 1
+                else:
+                    latencies.append((phone.received[version] - sent) * 1000)
+        latencies.sort()
+        p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] if latencies else float("inf")
+        closed = report.get("disconnected_after_s")
+        print(f"\nflood: {report['sent']} events sent in {FLOOD_SECONDS} s, "
+              + (f"the server closed the socket after {closed:.2f} s; " if closed else "the socket stayed open; ")
+              + f"the other phone in the flooder's room saw {accomplice.typing_seen} typing")
+        print(f"other room: {len(changes)} changes, {len(latencies)} updates measured, {lost} lost; latency ms "
+              f"p50 {statistics.median(latencies) if latencies else float('nan'):.1f} p99 {p99:.1f} "
+              f"max {max(latencies, default=float('nan')):.1f}")
+        print(f"server RSS MB: before {rss_before:.0f}, peak {max(rss_samples):.0f}, after {rss_after:.0f}")
+
+        assert changes and lost == 0
+        assert p99 < LATENCY_P99_MS
+        assert rss_after - rss_before < RSS_MARGIN_MB
+        typing = guard.BUDGETS["typing"]
+        assert accomplice.typing_seen <= typing.burst + typing.per_second * FLOOD_SECONDS
+    finally:
+        for phone in phones:
+            phone.close()

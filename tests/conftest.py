@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,10 @@ def need(condition: bool, reason: str) -> None:
         pytest.skip(reason)
 
 
-@pytest.fixture
-def app(tmp_path):
+@contextmanager
+def app_on_fresh_database(tmp_path, **settings):
+    """The app for a test: SQLite in tmp_path, threading, no Redis, mail kept in memory, generous code budgets;
+    `settings` change any of it."""
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -36,6 +39,7 @@ def app(tmp_path):
         "MAIL_BACKEND": "locmem",
         "JOIN_RATE_LIMIT": "1000 per minute",
         "JOIN_ADDRESS_LIMIT": "5000 per minute",
+        **settings,
     })
     with app.app_context():
         db.create_all()
@@ -44,6 +48,12 @@ def app(tmp_path):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path):
+    with app_on_fresh_database(tmp_path) as app:
+        yield app
 
 
 @pytest.fixture

@@ -6,29 +6,20 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import app_on_fresh_database
 from tests.helpers import agree, post_action, seat_three, state
-from webapp import create_app
 from webapp.domain import outbox
 from webapp.domain.rooms import purge_expired
-from webapp.extensions import db, limiter
+from webapp.extensions import db
 from webapp.models import Room
 from webapp.models.room import utcnow
 
 
 @pytest.fixture
 def app_on_files(tmp_path):
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "test-secret", "SOCKETIO_ASYNC_MODE": "threading", "REDIS_URL": None,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'stagegesprek.db'}",
-        "MAIL_BACKEND": "file", "MAIL_FILE_PATH": str(tmp_path / "outbox"), "JOIN_RATE_LIMIT": "1000 per minute",
-    })
-    with app.app_context():
-        db.create_all()
-    limiter.reset()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    """A database file and mail as files, as the embedded mode runs."""
+    with app_on_fresh_database(tmp_path, MAIL_BACKEND="file", MAIL_FILE_PATH=str(tmp_path / "outbox")) as app:
+        yield app
 
 
 def a_conversation_with_secrets(app) -> tuple[str, dict, list[bytes]]:

@@ -200,7 +200,7 @@ class World:
         self.rules = sorted((rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("room.")),
                             key=lambda rule: (rule.rule, rule.endpoint))
         # Routes with an id in the path (where one room's id could reach another room's data) are drawn 3x.
-        self.weighted_rules = self.rules + [rule for rule in self.rules if "<int:" in rule.rule] * 2
+        self.weighted_rules = self.rules + [rule for rule in self.rules if "<int" in rule.rule] * 2
         self.caught = CaughtErrors()
         app.logger.addHandler(self.caught)
         self.clients, self.members, self.fresh = people, {}, {}

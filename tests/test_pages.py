@@ -60,7 +60,7 @@ def test_uitgangspunten_page_shows_principles_and_stappenplan(client, content):
         assert moment.title in html
         for group in moment.tasks:
             for item in group.items:
-                assert escape(item) in html
+                assert escape(item.text) in html
 
 
 def test_instructie_page_shows_ways_and_phases(client, content):

@@ -35,30 +35,60 @@ class Principle:
     text: str
 
 
+# The moments of a stage at which a conversation takes place; a card says at which it fits.
+STAGE_MOMENTS = {"start": "begin van de stage", "midden": "midden van de stage", "eind": "eind van de stage"}
+# A task of the stappenplan may be meant only for a first conversation or only for a vervolggesprek.
+TASK_ONLY = {"eerste": "alleen in een eerste gesprek", "vervolg": "alleen in een vervolggesprek"}
+
+
+@dataclass(frozen=True)
+class Task:
+    text: str
+    only: str | None = None  # a key of TASK_ONLY, or None: in every conversation
+
+    def fits(self, follow_up: bool) -> bool:
+        return self.only is None or self.only == ("vervolg" if follow_up else "eerste")
+
+
 @dataclass(frozen=True)
 class RoleTasks:
     role: str
-    items: tuple[str, ...]
+    items: tuple[Task, ...]
+
+
+def _tasks_for(groups: tuple[RoleTasks, ...], role: str, follow_up: bool | None) -> tuple[Task, ...]:
+    group = next((g for g in groups if g.role == role), None)
+    items = group.items if group else ()
+    return items if follow_up is None else tuple(task for task in items if task.fits(follow_up))
 
 
 @dataclass(frozen=True)
 class Moment:
-    """Voor, tijdens or na the conversation: a checklist per role."""
+    """Voor or na the conversation: a checklist per role. (Tijdens: each phase's tasks.)"""
 
     id: str
     title: str
     tasks: tuple[RoleTasks, ...]
 
+    def tasks_for(self, role: str, follow_up: bool | None = None) -> tuple[Task, ...]:
+        """A role's tasks; with `follow_up` given, only those that fit a first or a follow-up conversation."""
+        return _tasks_for(self.tasks, role, follow_up)
+
 
 @dataclass(frozen=True)
 class Phase:
-    """One step of the conversation in the room; `deck` is the deck it uses, or None."""
+    """One step of the conversation in the room; `deck` is the deck it uses, or None; `tasks` what each
+    role does in it (the stappenplan's 'tijdens')."""
 
     id: str
     title: str
     instruction: str
     deck: str | None
     minutes: int
+    tasks: tuple[RoleTasks, ...] = ()
+
+    def tasks_for(self, role: str, follow_up: bool | None = None) -> tuple[Task, ...]:
+        return _tasks_for(self.tasks, role, follow_up)
 
 
 @dataclass(frozen=True)
@@ -68,6 +98,15 @@ class Card:
     question: str
     for_role: str
     help: tuple[str, ...] = ()
+    why: str = ""  # "waarom deze vraag": what the research says, shown on request and on the print sheet
+    moments: tuple[str, ...] = ()  # keys of STAGE_MOMENTS where it fits best; empty: any moment
+    # Asked only with the student and stagedocent alone: never drawn at random, never on the shared table.
+    private: bool = False
+    # Kept so old conversations still show it; never offered again (ids are never removed).
+    retired: bool = False
+
+    def fits(self, stage_moment: str) -> bool:
+        return not self.moments or stage_moment in self.moments
 
 
 @dataclass(frozen=True)
@@ -201,7 +240,7 @@ def _moment(path: Path, item: dict, problems: Problems) -> Moment:
         elif not _texts(items):
             problems.add(path, where, "geef een lijst met taken, zonder lege taak")
         else:
-            tasks.append(RoleTasks(role, tuple(task.strip() for task in items)))
+            tasks.append(RoleTasks(role, tuple(Task(task.strip()) for task in items)))
     return Moment(item["id"], item["title"], tuple(tasks))
 
 

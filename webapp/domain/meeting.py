@@ -142,11 +142,12 @@ def parse_rev(rev) -> int:
         raise RoomError("Deze versie klopt niet. Laad de pagina opnieuw.", 400) from None
 
 
-def preparing_checklist(role: str) -> list[tuple[str, str]]:
-    """A role's checklist for preparing, from the stappenplan's 'voor': (key, text) per item."""
+def preparing_checklist(role: str, follow_up: bool = False) -> list[tuple[str, str]]:
+    """A role's checklist for preparing, from the stappenplan's 'voor': (key, text) per item that fits a
+    first conversation or a vervolggesprek. The key counts every item, so it stays the same either way."""
     moment = next((m for m in get_content().moments if m.id == PREPARING_MOMENT), None)
-    tasks = next((t for t in moment.tasks if t.role == role), None) if moment else None
-    return [(f"{PREPARING_MOMENT}-{index}", item) for index, item in enumerate(tasks.items if tasks else ())]
+    tasks = moment.tasks_for(role) if moment else ()
+    return [(f"{PREPARING_MOMENT}-{index}", task.text) for index, task in enumerate(tasks) if task.fits(follow_up)]
 
 
 def discussed(room: Room, cards: dict[str, RoomCard] | None = None) -> list[tuple[Card, RoomCard]]:
@@ -169,7 +170,7 @@ def ticks_in(room: Room) -> dict[int, set[str]]:
 
 def set_tick(room: Room, actor: Participant, item: str, done: bool) -> None:
     """A participant ticks an item of their own checklist for preparing."""
-    if item not in {key for key, _text in preparing_checklist(actor.role)}:
+    if item not in {key for key, _text in preparing_checklist(actor.role, room.previous_room_id is not None)}:
         raise RoomError("Dit punt staat niet op je lijstje.", 400)
     with change(room, actor, "tick_checklist"):
         existing = db.session.scalar(select(ChecklistTick).where(

@@ -19,7 +19,7 @@ LABELS = {
     PRAKTIJKOPLEIDER: "Praktijkopleider",
 }
 
-OPEN, CLOSING, CLOSED = RoomStatus.OPEN, RoomStatus.CLOSING, RoomStatus.CLOSED
+PLANNED, OPEN, CLOSING, CLOSED = RoomStatus.PLANNED, RoomStatus.OPEN, RoomStatus.CLOSING, RoomStatus.CLOSED
 EVERYONE = frozenset(ROLES)
 
 
@@ -32,19 +32,24 @@ class Rule:
 
 # action -> who may do it, and while the room is in which status.
 PERMISSIONS = {
-    "lock_room": Rule({STAGEDOCENT}, {OPEN, CLOSING},
+    # Planned ahead: the one who leads changes the date or starts the conversation for everyone.
+    "plan_meeting": Rule({STUDENT, STAGEDOCENT}, {PLANNED},
+                         "Alleen de student of de stagedocent kan de datum van het gesprek veranderen."),
+    "start_meeting": Rule({STUDENT, STAGEDOCENT}, {PLANNED},
+                          "Alleen de student of de stagedocent kan het gesprek starten."),
+    "lock_room": Rule({STAGEDOCENT}, {PLANNED, OPEN, CLOSING},
                       "Alleen de stagedocent kan het gesprek op slot zetten of openen."),
-    "remove_participant": Rule({STAGEDOCENT}, {OPEN, CLOSING},
+    "remove_participant": Rule({STAGEDOCENT}, {PLANNED, OPEN, CLOSING},
                                "Alleen de stagedocent kan iemand uit het gesprek halen."),
-    "delete_room": Rule({STAGEDOCENT}, {OPEN, CLOSING, CLOSED}, "Alleen de stagedocent kan het gesprek verwijderen."),
+    "delete_room": Rule({STAGEDOCENT}, {PLANNED, OPEN, CLOSING, CLOSED}, "Alleen de stagedocent kan het gesprek verwijderen."),
     # The student leads the conversation and the stagedocent guards the time.
     "move_phase": Rule({STUDENT, STAGEDOCENT}, {OPEN}, "Alleen de student of de stagedocent kan naar een andere fase."),
     "draw_card": Rule({STUDENT}, {OPEN}, "Alleen de student kan een kaartje trekken."),
     "return_card": Rule({STUDENT}, {OPEN}, "Alleen de student kan een kaartje terugleggen."),
-    "prepare_card": Rule({STUDENT}, {OPEN}, "Alleen de student kiest kaartjes om te bespreken."),
+    "prepare_card": Rule({STUDENT}, {PLANNED, OPEN}, "Alleen de student kiest kaartjes om te bespreken."),
     "mark_discussed": Rule({STUDENT, STAGEDOCENT}, {OPEN},
                            "Alleen de student of de stagedocent kan een kaartje afronden."),
-    "tick_checklist": Rule(EVERYONE, {OPEN}, "Je mag hier niets afvinken."),
+    "tick_checklist": Rule(EVERYONE, {PLANNED, OPEN}, "Je mag hier niets afvinken."),
     "write_note": Rule(EVERYONE, {OPEN, CLOSING}, "Je mag hier geen notitie schrijven."),
     "edit_agreements": Rule(EVERYONE, {OPEN, CLOSING}, "Je mag geen afspraken veranderen."),
     "close_room": Rule({STAGEDOCENT}, {OPEN}, "Alleen de stagedocent kan het gesprek afronden."),
@@ -88,6 +93,10 @@ def require_status(status: str, action: str) -> None:
         raise RoomError("Dit gesprek is afgerond. Er kan niets meer veranderen.", 403)
     if status == CLOSING:
         raise RoomError("Het gesprek wordt afgerond. Dit kan nu niet meer.", 409)
+    if status == PLANNED:
+        raise RoomError("Het gesprek is nog niet begonnen. Dit kan als het gesprek gestart is.", 409)
+    if action in ("plan_meeting", "start_meeting"):
+        raise RoomError("Het gesprek is al begonnen.", 409)
     if action == "start_follow_up":
         raise RoomError("Een vervolggesprek kan pas als dit gesprek is afgerond.", 409)
     raise RoomError("Het gesprek is nog niet aan het afronden. Dit kan nu niet.", 409)

@@ -17,6 +17,7 @@ def utcnow() -> datetime:
 
 
 class RoomStatus(enum.StrEnum):
+    PLANNED = "planned"  # planned ahead: everyone prepares on their own link until one tap starts it
     OPEN = "open"
     CLOSING = "closing"
     CLOSED = "closed"
@@ -46,6 +47,12 @@ class Room(db.Model):
     phase: Mapped[str | None] = mapped_column(String(40), default=None)
     phase_started_at: Mapped[datetime] = mapped_column(default=utcnow)
     current_card_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    # A card the stagedocent suggests; the person it is for takes it or leaves it.
+    suggested_card_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    # When the stage this conversation is in: a key of content.STAGE_MOMENTS; the draw prefers its cards.
+    stage_moment: Mapped[str] = mapped_column(String(10), default="start", server_default="start")
+    # A conversation planned ahead: its date and time (local, as typed), shown on every link and in the .ics.
+    planned_for: Mapped[datetime | None] = mapped_column(default=None)
     # The small activity line: who did what last ("Sanne ging naar de fase Leren").
     activity: Mapped[str] = mapped_column(String(ACTIVITY_MAX), default="")
     # The next conversation, planned while closing; it goes into the verslag and its .ics.
@@ -80,6 +87,10 @@ class Participant(db.Model):
     # A random secret kept in this browser's signed session cookie: it binds the phone to this deelnemer.
     token: Mapped[str] = mapped_column(String(64), unique=True)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A conversation planned ahead has a place for each person before they come: their own link (only its
+    # hash is kept) binds a phone to it; `arrived_at` stays empty until they open it.
+    link_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    arrived_at: Mapped[datetime | None] = mapped_column(default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(default=None)
     # Closing: where this person wants the verslag (shown to nobody else), their Akkoord and remark.
     email: Mapped[str | None] = mapped_column(String(254), default=None)

@@ -87,6 +87,10 @@ class RoomScreen:
     def recently_deleted(self) -> list[Agreement]:
         return agreements.recently_deleted(self.room)
 
+    @property
+    def is_follow_up(self) -> bool:
+        return self.room.previous_room_id is not None
+
     @cached_property
     def previous_record(self) -> dict | None:
         """The verslag of the conversation before this one (a vervolggesprek looks back on it)."""
@@ -127,9 +131,9 @@ class RoomScreen:
 
     def checklist_of(self, participant: Participant) -> list[tuple[str, str, bool]]:
         done = self.ticks.get(participant.id, set())
-        return [(key, text, key in done) for key, text in meeting.preparing_checklist(participant.role)]
+        return [(key, text, key in done) for key, text in meeting.preparing_checklist(participant.role, self.is_follow_up)]
 
     @cached_property
     def readiness(self) -> list[Readiness]:
-        return [Readiness(p, len(self.ticks.get(p.id, ())), len(meeting.preparing_checklist(p.role)))
+        return [Readiness(p, len(self.ticks.get(p.id, ())), len(meeting.preparing_checklist(p.role, self.is_follow_up)))
                 for p in self.room.active_participants]

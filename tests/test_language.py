@@ -51,7 +51,7 @@ def texts_by_part(content: Content) -> dict[str, list[str]]:
     parts = {deck.label: [text for card in deck.cards for text in (card.question, *card.help)]
              for deck in content.decks}
     parts["Uitgangspunten"] = [text for p in content.principles for text in (p.title, p.text)]
-    parts["Stappenplan"] = ([item for moment in content.moments for group in moment.tasks for item in (task.text for task in group.items)]
+    parts["Stappenplan"] = ([task.text for moment in content.moments for group in moment.tasks for task in group.items]
                             + [text for phase in content.phases for text in (phase.title, phase.instruction)])
     parts["Instructie"] = [content.instruction_intro] + [text for way in content.ways
                                                          for text in (way.title, way.when, *way.steps)]

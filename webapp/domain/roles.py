@@ -41,7 +41,8 @@ PERMISSIONS = {
                       "Alleen de stagedocent kan het gesprek op slot zetten of openen."),
     "remove_participant": Rule({STAGEDOCENT}, {PLANNED, OPEN, CLOSING},
                                "Alleen de stagedocent kan iemand uit het gesprek halen."),
-    "delete_room": Rule({STAGEDOCENT}, {PLANNED, OPEN, CLOSING, CLOSED}, "Alleen de stagedocent kan het gesprek verwijderen."),
+    "delete_room": Rule({STAGEDOCENT}, {PLANNED, OPEN, CLOSING, CLOSED},
+                        "Alleen de stagedocent kan het gesprek verwijderen."),
     # The student leads the conversation and the stagedocent guards the time.
     "move_phase": Rule({STUDENT, STAGEDOCENT}, {OPEN}, "Alleen de student of de stagedocent kan naar een andere fase."),
     "draw_card": Rule({STUDENT}, {OPEN}, "Alleen de student kan een kaartje trekken."),

@@ -131,7 +131,8 @@ class RoomScreen:
 
     def checklist_of(self, participant: Participant) -> list[tuple[str, str, bool]]:
         done = self.ticks.get(participant.id, set())
-        return [(key, text, key in done) for key, text in meeting.preparing_checklist(participant.role, self.is_follow_up)]
+        checklist = meeting.preparing_checklist(participant.role, self.is_follow_up)
+        return [(key, text, key in done) for key, text in checklist]
 
     @cached_property
     def readiness(self) -> list[Readiness]:

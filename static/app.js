@@ -33,12 +33,14 @@
   }
 
   // --- Tabs: each part of the room is a fragment (#tab-...), so the back button works. On a wide
-  // screen every tab shows (CSS), and a closed room shows only its verslag.
+  // screen every tab shows (CSS), and a closed room shows only its verslag. A planned conversation opens
+  // on the preparation: that is what matters at home.
   const tabs = Array.from(room.querySelectorAll(".tab"));
   function currentTab() {
     const wanted = window.location.hash.slice(1);
     const known = tabs.some(function (tab) { return tab.id === wanted; });
-    return known && room.dataset.status !== "closed" ? wanted : "tab-gesprek";
+    if (known && room.dataset.status !== "closed") return wanted;
+    return room.dataset.status === "planned" ? "tab-voorbereiding" : "tab-gesprek";
   }
   function showTabs() {
     const active = currentTab();
@@ -121,6 +123,9 @@
   // A push re-renders regions as the server sees them; what this phone opened (a <details> with an id)
   // stays open, and focus stays on the control it was on (stable ids; a morph keeps the element).
   function applyFragments(fragments) {
+    // An update that changes nothing on this screen only moves the version on: swapping its empty text
+    // into the room would empty the whole page.
+    if (!Object.keys(fragments).length) return Promise.resolve();
     const open = Array.from(room.querySelectorAll("details[id][open]"), function (details) { return details.id; });
     const focused = document.activeElement && document.activeElement.id;
     const section = document.activeElement && document.activeElement.closest("section[id]");

@@ -82,23 +82,6 @@ def test_looking_at_another_phase_moves_nobody(table):
     assert state(people["student"], code)["version"] == version
 
 
-def test_a_deck_never_repeats_a_discussed_card_until_all_are_discussed(app, table):
-    code, people, _ = table
-    with app.app_context():
-        from webapp.domain.content import get_content
-        deck_size = len(get_content().deck("begeleiden").cards)
-    seen = []
-    for _ in range(deck_size):
-        assert post_action(people["student"], code, "/cards/draw", {"deck": "begeleiden"}).status_code == 200
-        seen.append(state(people["student"], code)["current_card"]["id"])
-        assert post_action(people["student"], code, "/cards/discussed").status_code == 200
-    assert len(set(seen)) == deck_size
-    empty = post_action(people["student"], code, "/cards/draw", {"deck": "begeleiden"})
-    assert empty.status_code == 409
-    assert "Alle kaartjes van de set Begeleiden zijn besproken" in empty.get_data(as_text=True)
-    assert [c["id"] for c in state(people["student"], code)["discussed"]] == seen
-
-
 def test_an_unclear_card_goes_back_undiscussed(table):
     code, people, _ = table
     post_action(people["student"], code, "/cards/draw", {"deck": "leren", "card": "leren-02"})

@@ -1,6 +1,7 @@
 """The content holds to language level B1, measured, not judged by taste.
 
-Every card, help question, checklist item, phase instruction, uitgangspunt and instructie step:
+Every card, help question and "waarom deze vraag", checklist item, phase instruction and task, uitgangspunt,
+instructie step, and the explanation of the conversation and its three roles:
 - at most 15 words per sentence;
 - at least 95% of the words common Dutch: Zipf frequency >= 3 in wordfreq's Dutch list, or in the short
   reviewed allowlist content/b1-woorden.txt (words like praktijkopleider that everyone at the table knows).
@@ -47,14 +48,24 @@ def is_common(word: str, allowed: set[str]) -> bool:
 
 
 def texts_by_part(content: Content) -> dict[str, list[str]]:
-    """Every text a person reads, grouped as the figures are reported: one group per deck, then the rest."""
+    """Every text a person reads, grouped as the figures are reported: one group per deck, each deck's
+    "waarom deze vraag" texts, then the rest."""
     parts = {deck.label: [text for card in deck.cards for text in (card.question, *card.help)]
              for deck in content.decks}
+    parts.update({f"{deck.label}: waarom": [card.why for card in deck.cards] for deck in content.decks})
     parts["Uitgangspunten"] = [text for p in content.principles for text in (p.title, p.text)]
-    parts["Stappenplan"] = ([task.text for moment in content.moments for group in moment.tasks for task in group.items]
-                            + [text for phase in content.phases for text in (phase.title, phase.instruction)])
+    parts["Stappenplan"] = (
+        [text for moment in content.moments
+         for text in (moment.title, *(task.text for group in moment.tasks for task in group.items))]
+        + [text for phase in content.phases
+           for text in (phase.title, phase.instruction, *(task.text for group in phase.tasks for task in group.items))])
     parts["Instructie"] = [content.instruction_intro] + [text for way in content.ways
                                                          for text in (way.title, way.when, *way.steps)]
+    # The other names of a role are shown as "Stagedocent: ook BPV-docent of BPV-begeleider genoemd."
+    parts["Gesprek en rollen"] = [content.about] + [
+        text for role in content.roles
+        for text in (role.title, role.text, *([f"{role.title}: ook {role.also_called_text} genoemd."]
+                                              if role.also_called else []))]
     return parts
 
 

@@ -102,7 +102,7 @@ def test_nothing_changes_a_closed_room(app, table, action):
 
 # Values for the other parts of a room route's address, so every route can be reached.
 ROUTE_VALUES = {"participant_id": 1, "agreement_id": 1, "card_id": "leren-01", "phase_id": "leren",
-                "deck_id": "leren"}
+                "deck_id": "leren", "secret": "not-anyones-link"}
 
 
 def room_routes(app):
@@ -127,6 +127,8 @@ def test_every_room_route_refuses_a_browser_that_is_not_in_the_room(app):
         response = stranger.open(path(code), method=method, headers={"X-CSRFToken": token, "HX-Request": "true"})
         if endpoint in ("room.show", "room.join"):  # the join form and joining itself
             assert response.status_code in (200, 400), endpoint
+        elif endpoint == "room.welcome":  # someone's own link, here a wrong one
+            assert response.status_code == 404 and "Deze link werkt niet" in response.get_data(as_text=True)
         else:
             assert response.status_code == 404, (endpoint, response.status_code)
             assert "je doet er niet aan mee" in response.get_data(as_text=True)

@@ -28,6 +28,7 @@ from bs4 import BeautifulSoup
 
 from tests.conftest import csrf_from
 from tests.helpers import join, post_action
+from webapp.domain.content import EXTENSION_KEY
 from webapp.extensions import socketio
 
 EMAILS = {"Sanne": "sanne@example.nl", "Marieke": "marieke@school.example", "Kees": "kees@bedrijf.example"}
@@ -320,6 +321,18 @@ def tick_an_item(gesprek: Gesprek, who: str):
     return post("/checklist", **next(box for box in boxes if box["done"] == "1"))(gesprek, who)
 
 
+def a_card(role: str, deck: str, n: int = 0, private: bool = False, skip: tuple = ()):
+    """The n-th card of a deck for this role, as the content has it: one for the table, or a private one (a
+    card for the table when the content has no private card)."""
+    def pick(gesprek: Gesprek, who: str) -> str:
+        content = gesprek.app.extensions[EXTENSION_KEY]
+        cards = [card.id for card in content.deck(deck).cards
+                 if card.for_role == role and not card.retired and card.id not in skip]
+        fitting = [card_id for card_id in cards if content.card(card_id).private == private]
+        return (fitting or [card_id for card_id in cards if not content.card(card_id).private])[n]
+    return pick
+
+
 def afspraak_path(n: int, action: str = ""):
     return lambda gesprek, who: f"/agreements/{gesprek.afspraak(n)['id']}{action}"
 
@@ -422,6 +435,10 @@ WALK = [
     Step("Sanne", "marks a Leren card to bring", post("/cards/leren-05/prepare", prepared="1")),
     Step("Sanne", "marks a Begeleiden card to bring", post("/cards/begeleiden-02/prepare", prepared="1")),
     Step("Sanne", "takes the Begeleiden card off again", post("/cards/begeleiden-02/prepare", prepared="0")),
+    Step("Kees", "marks a Begeleiden card meant for him to bring",
+         post(lambda g, w: f"/cards/{a_card('praktijkopleider', 'begeleiden')(g, w)}/prepare", prepared="1")),
+    Step("Sanne", "marks a card to discuss with Marieke alone",
+         post(lambda g, w: f"/cards/{a_card('student', 'leren', private=True)(g, w)}/prepare", prepared="1")),
     # The stappenplan, forward and back
     Step("Sanne", "moves on to Kennismaken", phase("kennismaken")),
     Step("Marieke", "moves on to Leren", phase("leren")),
@@ -440,6 +457,19 @@ WALK = [
     Step("Marieke", "moves on to Begeleiden", phase("begeleiden")),
     Step("Sanne", "picks a Begeleiden card while Kees's phone is offline",
          while_offline("Kees", post("/cards/draw", deck="begeleiden", card="begeleiden-03"))),
+    Step("Marieke", "marks the card discussed", post("/cards/discussed")),
+    # Everyone's cards: Kees draws and picks his own, Marieke suggests, Sanne and Kees take or leave
+    Step("Kees", "draws a Begeleiden card meant for him", post("/cards/draw", deck="begeleiden")),
+    Step("Kees", "puts the card back", post("/cards/return")),
+    Step("Kees", "picks the card he marked",
+         post("/cards/draw", deck="begeleiden", card=a_card("praktijkopleider", "begeleiden"))),
+    Step("Kees", "marks his card discussed", post("/cards/discussed")),
+    Step("Marieke", "suggests a card to Sanne",
+         post("/cards/suggest", card=a_card("student", "begeleiden", skip=("begeleiden-03",)))),
+    Step("Sanne", "leaves the suggestion", post("/cards/suggestion/leave")),
+    Step("Marieke", "suggests a card to Kees",
+         post("/cards/suggest", card=a_card("praktijkopleider", "begeleiden", 1))),
+    Step("Kees", "takes the suggested card", post("/cards/suggestion/take")),
     Step("Marieke", "marks the card discussed", post("/cards/discussed")),
     # One more at the table, and out again
     Step("Marieke", "lets one more in", post("/lock", locked="0")),

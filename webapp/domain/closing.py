@@ -6,11 +6,10 @@ takes it back by itself: there is nothing to reset, and nothing a new kind of ch
 """
 import re
 from collections.abc import Callable
-from datetime import date, time
 
 from sqlalchemy import select
 
-from webapp.domain import outbox, rooms, text, verslag
+from webapp.domain import dates, outbox, rooms, text, verslag
 from webapp.domain.refusals import RoomError
 from webapp.domain.roles import require, require_status
 from webapp.domain.rooms import change
@@ -20,7 +19,6 @@ from webapp.models.room import RoomStatus, utcnow
 
 REMARK_MAX = 500
 EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
-LATEST_MEETING_YEARS = 3
 
 
 def start_closing(room: Room, actor: Participant) -> None:
@@ -40,18 +38,10 @@ def reopen(room: Room, actor: Participant) -> None:
 
 def plan_next(room: Room, actor: Participant, day: str | None, clock: str | None) -> None:
     """The stagedocent plans the vervolggesprek; it goes into the verslag (so Akkoorden are asked again)."""
-    try:
-        planned = date.fromisoformat(day) if day else None
-        at = time.fromisoformat(clock).strftime("%H:%M") if clock else None
-    except ValueError:
-        raise RoomError("Kies een geldige datum en tijd voor het volgende gesprek.", 400) from None
-    today = utcnow().date()
-    if planned is not None and planned < today:
-        raise RoomError("Het volgende gesprek kan niet in het verleden zijn.", 400)
-    if planned is not None and planned.year > today.year + LATEST_MEETING_YEARS:
-        raise RoomError("Dat is te ver weg. Kies een datum binnen drie jaar.", 400)
+    when = dates.parse_meeting(day, clock)
+    planned, at = (when.date(), f"{when:%H:%M}" if clock else None) if when else (None, None)
     with change(room, actor, "plan_next"):
-        room.next_meeting_date, room.next_meeting_time = planned, at if planned else None
+        room.next_meeting_date, room.next_meeting_time = planned, at
         room.activity = f"{actor.name} plande het volgende gesprek." if planned else \
             f"{actor.name} haalde de datum van het volgende gesprek weg."
 
@@ -84,9 +74,11 @@ def not_agreed(data: dict) -> list[str]:
     return [p["name"] for p in data["participants"] if not p["agreed"]]
 
 
-def finalize(room: Room, actor: Participant, force: bool, compose_mail: Callable[[dict, str], dict]) -> Record:
+def finalize(room: Room, actor: Participant, force: bool,
+             compose_mail: Callable[[dict, str, str], dict]) -> Record:
     """Send: freeze the verslag and queue one mail per address, in one transaction. `compose_mail(data,
-    content_hash)` gives the mail's parts; the view passes it in, as rendering is not the domain's job."""
+    content_hash, role)` gives the mail's parts for a deelnemer with that role: it opens with their own tasks
+    and afspraken. The view passes it in, as rendering is not the domain's job."""
     with change(room, actor, "send_record"):
         data = verslag.snapshot(room)
         missing = not_agreed(data)
@@ -94,11 +86,13 @@ def finalize(room: Room, actor: Participant, force: bool, compose_mail: Callable
             raise RoomError(f"Nog niet iedereen gaf akkoord: {', '.join(missing)}. Wil je toch versturen?", 409)
         record = verslag.freeze(room, data)
         db.session.add(record)
-        parts = compose_mail(data, record.content_hash)
+        parts_for_role: dict[str, dict] = {}
         for participant in room.active_participants:
             if participant.email:
+                if participant.role not in parts_for_role:
+                    parts_for_role[participant.role] = compose_mail(data, record.content_hash, participant.role)
                 outbox.enqueue(recipient=participant.email, room_id=room.id, participant_id=participant.id,
-                               **parts)
+                               **parts_for_role[participant.role])
         for participant in room.participants:  # those taken out too: nobody's address stays with the room
             participant.email = None  # from here on only the outbox needs it, until the mail is out
         room.status = RoomStatus.CLOSED

@@ -49,6 +49,11 @@ class Task:
     def fits(self, follow_up: bool) -> bool:
         return self.only is None or self.only == ("vervolg" if follow_up else "eerste")
 
+    @property
+    def only_label(self) -> str:
+        """'alleen in een vervolggesprek', or '' for a task in every conversation."""
+        return TASK_ONLY.get(self.only or "", "")
+
 
 @dataclass(frozen=True)
 class RoleTasks:
@@ -122,6 +127,18 @@ class Deck:
     def label(self) -> str:
         return f"Set {self.number} {self.title}"
 
+    @property
+    def in_use(self) -> tuple[Card, ...]:
+        """The cards on offer: every card but the retired ones (those are kept for old conversations)."""
+        return tuple(card for card in self.cards if not card.retired)
+
+    @property
+    def takers(self) -> tuple[str, ...]:
+        """The roles that draw or choose cards from this set at the table: the `for` of its cards in use
+        that are not private, in the order of ROLES. (The stagedocent may only suggest a card.)"""
+        used = {card.for_role for card in self.in_use if not card.private}
+        return tuple(role for role in ROLES if role in used)
+
 
 @dataclass(frozen=True)
 class Way:
@@ -134,6 +151,22 @@ class Way:
 
 
 @dataclass(frozen=True)
+class RoleInfo:
+    """One of the three people at the table, as explained to someone preparing at home."""
+
+    id: str
+    title: str
+    also_called: tuple[str, ...]
+    text: str
+
+    @property
+    def also_called_text(self) -> str:
+        """The other names in a Dutch list: 'BPV-docent, BPV-begeleider of BPV-consulent'."""
+        names = list(self.also_called)
+        return " of ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
+@dataclass(frozen=True)
 class Content:
     principles: tuple[Principle, ...]
     moments: tuple[Moment, ...]
@@ -141,6 +174,8 @@ class Content:
     decks: tuple[Deck, ...]
     instruction_intro: str
     ways: tuple[Way, ...]
+    about: str = ""  # what the conversation is, for someone preparing at home (gesprek.yaml)
+    roles: tuple[RoleInfo, ...] = ()  # the three roles, in the order of ROLES (gesprek.yaml)
     _cards: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -159,10 +194,19 @@ class Content:
     def phase(self, phase_id: str) -> Phase | None:
         return next((phase for phase in self.phases if phase.id == phase_id), None)
 
+    def moment(self, moment_id: str) -> Moment | None:
+        return next((moment for moment in self.moments if moment.id == moment_id), None)
+
+    def role_info(self, role: str) -> RoleInfo | None:
+        return next((info for info in self.roles if info.id == role), None)
+
     def summary(self) -> str:
         decks = ", ".join(f"{deck.id} {len(deck.cards)}" for deck in self.decks)
+        private = sum(card.private for card in self.cards)
+        retired = sum(card.retired for card in self.cards)
         return (f"{len(self.principles)} uitgangspunten, {len(self.moments)} momenten, "
-                f"{len(self.phases)} fasen, {len(self.ways)} manieren, kaartjes: {decks}")
+                f"{len(self.phases)} fasen, {len(self.ways)} manieren, {len(self.roles)} rollen, "
+                f"kaartjes: {decks} ({private} apart met de stagedocent, {retired} niet meer in gebruik)")
 
 
 def load_content(directory: str | os.PathLike) -> Content:
@@ -176,15 +220,18 @@ def load_content(directory: str | os.PathLike) -> Content:
     principles = _load_principles(root, problems)
     moments, phases = _load_stappenplan(root, problems, deck_ids)
     intro, ways = _load_instructie(root, problems)
+    about, roles = _load_gesprek(root, problems)
     if problems:
         raise ContentError(list(problems))
-    return Content(principles, moments, phases, decks, intro, ways)
+    return Content(principles, moments, phases, decks, intro, ways, about, roles)
 
 
 def init_app(app: Flask) -> None:
     """Load the content once at start-up; a broken folder raises, so the app refuses to start."""
     app.extensions[EXTENSION_KEY] = load_content(app.config["CONTENT_DIR"])
     app.cli.add_command(content_cli)
+    # Templates and their macros (e.g. the role choice in macros/forms.html) read the content through this.
+    app.add_template_global(get_content, "get_content")
 
 
 def get_content() -> Content:
@@ -214,34 +261,76 @@ def _load_principles(root: Path, problems: Problems) -> tuple[Principle, ...]:
     return tuple(Principle(**item) for item in items)
 
 
+# The moments of the stappenplan outside the room; what happens during the conversation is each phase's tasks.
+MOMENT_IDS = ("voor", "na")
+
+
 def _load_stappenplan(root: Path, problems: Problems, deck_ids: set[str]):
     path = root / "stappenplan.yaml"
     data = read_yaml(path, problems, {"moments", "phases"})
     moments = check_items(path, data, "moments", "moment", problems,
                           {"id": "id", "title": "titel", "tasks": "taken"}, {"tasks": dict})
+    for moment in moments:
+        if moment["id"] not in MOMENT_IDS:
+            problems.add(path, f"moment '{moment['id']}'",
+                         f"onbekend moment (kies uit {', '.join(MOMENT_IDS)}); "
+                         "wat tijdens het gesprek gebeurt, staat bij de fasen onder 'tasks'")
+    if data is not None and isinstance(data.get("moments"), list):
+        given = {moment.get("id") for moment in data["moments"] if isinstance(moment, dict)}
+        for missing in (moment_id for moment_id in MOMENT_IDS if moment_id not in given):
+            problems.add(path, f"moment '{missing}'", "ontbreekt")
     phases = check_items(path, data, "phases", "fase", problems,
                          {"id": "id", "title": "titel", "instruction": "instructie", "deck": None,
-                          "minutes": "minuten"}, {"minutes": int})
+                          "minutes": "minuten", "tasks": None}, {"minutes": int, "tasks": dict})
     for phase in phases:
         where = f"fase '{phase['id']}'"
         if phase["deck"] is not None and phase["deck"] not in deck_ids:
             problems.add(path, where, f"onbekende set '{phase['deck']}' (kies uit {_choices(deck_ids)})")
         if phase["minutes"] <= 0:
             problems.add(path, where, "minuten moet een heel getal groter dan 0 zijn")
-    return tuple(_moment(path, item, problems) for item in moments), tuple(Phase(**item) for item in phases)
+    return (tuple(Moment(item["id"], item["title"], _role_tasks(path, f"moment '{item['id']}'", item["tasks"],
+                                                                 problems, every_role=True))
+                  for item in moments if item["id"] in MOMENT_IDS),
+            tuple(Phase(item["id"], item["title"], item["instruction"], item["deck"], item["minutes"],
+                        _role_tasks(path, f"fase '{item['id']}'", item["tasks"] or {}, problems))
+                  for item in phases))
 
 
-def _moment(path: Path, item: dict, problems: Problems) -> Moment:
-    tasks = []
-    for role, items in item["tasks"].items():
-        where = f"moment '{item['id']}', rol '{role}'"
+def _role_tasks(path: Path, where: str, tasks: dict, problems: Problems,
+                every_role: bool = False) -> tuple[RoleTasks, ...]:
+    """Each role's checklist, in the order of ROLES; with `every_role`, all three roles must have one."""
+    groups = {}
+    for role, items in tasks.items():
+        place = f"{where}, rol '{role}'"
         if role not in ROLES:
-            problems.add(path, where, f"onbekende rol '{role}' (kies uit {_choices(ROLES)})")
-        elif not _texts(items):
-            problems.add(path, where, "geef een lijst met taken, zonder lege taak")
+            problems.add(path, place, f"onbekende rol '{role}' (kies uit {_choices(ROLES)})")
+        elif not isinstance(items, list) or not items:
+            problems.add(path, place, "geef een lijst met taken, zonder lege taak")
         else:
-            tasks.append(RoleTasks(role, tuple(Task(task.strip()) for task in items)))
-    return Moment(item["id"], item["title"], tuple(tasks))
+            parsed = [_task(path, f"{place}, taak {number}", raw, problems)
+                      for number, raw in enumerate(items, start=1)]
+            groups[role] = RoleTasks(role, tuple(task for task in parsed if task))
+    if every_role:
+        for role in ROLES:
+            if role not in tasks:
+                problems.add(path, f"{where}, rol '{role}'", "taken ontbreken: elke rol heeft een lijst met taken")
+    return tuple(groups[role] for role in ROLES if role in groups)
+
+
+def _task(path: Path, where: str, raw, problems: Problems) -> Task | None:
+    """A task is a text, or `{text: ..., only: eerste|vervolg}` for a task in only a first or a follow-up."""
+    if isinstance(raw, str):
+        if raw.strip():
+            return Task(raw.strip())
+        problems.add(path, where, "taak is leeg")
+        return None
+    item = check_fields(path, raw, where, {"text": "tekst", "only": None}, {}, problems)
+    if item is None:
+        return None
+    if item["only"] is not None and item["only"] not in TASK_ONLY:
+        problems.add(path, where, f"onbekende keuze '{item['only']}' bij 'only' (kies uit {_choices(TASK_ONLY)})")
+        return None
+    return Task(item["text"], item["only"])
 
 
 def _load_decks(root: Path, problems: Problems) -> tuple[Deck, ...]:
@@ -260,6 +349,11 @@ def _load_decks(root: Path, problems: Problems) -> tuple[Deck, ...]:
     return tuple(sorted(decks, key=lambda deck: deck.number))
 
 
+CARD_FIELDS = {"id": "id", "for": "voor wie", "question": "vraag", "help": None, "why": "waarom",
+               "moments": None, "private": None, "retired": None}
+CARD_KINDS = {"help": list, "moments": list, "private": bool, "retired": bool}
+
+
 def _deck(path: Path, problems: Problems, owners: dict[str, str]) -> Deck | None:
     """One deck file; `owners` maps every card id seen so far to its deck, so ids stay unique across decks."""
     fields = {"id": "id", "number": "nummer", "title": "titel", "colour": "kleur", "description": "beschrijving",
@@ -276,22 +370,68 @@ def _deck(path: Path, problems: Problems, owners: dict[str, str]) -> Deck | None
         problems.add(path, where, f"kleur '{meta['colour']}' moet een hexcode zijn, zoals #0b5cad")
     if not meta["cards"]:
         problems.add(path, where, "de set heeft geen kaartjes")
-    items = check_items(path, meta, "cards", "kaartje", problems,
-                        {"id": "id", "for": "voor wie", "question": "vraag", "help": None}, {"help": list})
+    items = check_items(path, meta, "cards", "kaartje", problems, CARD_FIELDS, CARD_KINDS)
     cards = []
     for item in items:
-        where = f"kaartje '{item['id']}'"
-        if item["id"] in owners:
-            problems.add(path, where, f"id komt al voor in set '{owners[item['id']]}'")
-        owners[item["id"]] = meta["id"]
-        if item["for"] not in ROLES:
-            problems.add(path, where, f"onbekende rol '{item['for']}' (kies uit {_choices(ROLES)})")
-        help_questions = item["help"] or []
-        if help_questions and (len(help_questions) > 2 or not _texts(help_questions)):
-            problems.add(path, where, "geef hoogstens 2 hulpvragen, zonder lege")
-        cards.append(Card(item["id"], meta["id"], item["question"], item["for"],
-                          tuple(str(text).strip() for text in help_questions)))
+        card = _card(path, item, meta["id"], problems, owners)
+        if card:
+            cards.append(card)
     return Deck(meta["id"], meta["number"], meta["title"], meta["colour"], meta["description"], tuple(cards))
+
+
+def _card(path: Path, item: dict, deck_id: str, problems: Problems, owners: dict[str, str]) -> Card | None:
+    where = f"kaartje '{item['id']}'"
+    before = len(problems)
+    if item["id"] in owners:
+        problems.add(path, where, f"id komt al voor in set '{owners[item['id']]}'")
+    owners[item["id"]] = deck_id
+    if item["for"] not in ROLES:
+        problems.add(path, where, f"onbekende rol '{item['for']}' (kies uit {_choices(ROLES)})")
+    help_questions = item["help"] or []
+    if help_questions and (len(help_questions) > 2 or not _texts(help_questions)):
+        problems.add(path, where, "geef hoogstens 2 hulpvragen, zonder lege")
+    moments = item["moments"]
+    if moments is not None:
+        unknown = [moment for moment in moments if not isinstance(moment, str) or moment not in STAGE_MOMENTS]
+        if not moments:
+            problems.add(path, where, "momenten is leeg: laat het veld 'moments' weg als het kaartje altijd past")
+        for moment in unknown:
+            problems.add(path, where, f"onbekend moment '{moment}' (kies uit {', '.join(STAGE_MOMENTS)})")
+    if item["private"] and item["for"] != "student":
+        problems.add(path, where, "alleen een kaartje voor de student kan 'private' zijn "
+                                  "(apart met de student en de stagedocent)")
+    if len(problems) > before:
+        return None
+    return Card(item["id"], deck_id, item["question"], item["for"],
+                tuple(str(text).strip() for text in help_questions), item["why"],
+                tuple(moment for moment in STAGE_MOMENTS if moment in (moments or ())),
+                bool(item["private"]), bool(item["retired"]))
+
+
+def _load_gesprek(root: Path, problems: Problems) -> tuple[str, tuple[RoleInfo, ...]]:
+    """What the conversation is and who the three people are, for someone preparing at home."""
+    path = root / "gesprek.yaml"
+    data = read_yaml(path, problems, {"about", "roles"})
+    about = data and check_fields(path, {"about": data.get("about")}, "uitleg", {"about": "uitleg"}, {}, problems)
+    items = check_items(path, data, "roles", "rol", problems,
+                        {"id": "id", "title": "titel", "also_called": None, "text": "tekst"}, {"also_called": list})
+    roles = {}
+    for item in items:
+        where = f"rol '{item['id']}'"
+        names = item["also_called"]
+        if item["id"] not in ROLES:
+            problems.add(path, where, f"onbekende rol (kies uit {_choices(ROLES)})")
+        elif names is not None and not _texts(names):
+            problems.add(path, where, "geef bij 'also_called' een lijst met namen, zonder lege naam")
+        else:
+            roles[item["id"]] = RoleInfo(item["id"], item["title"],
+                                         tuple(name.strip() for name in names or ()), item["text"])
+    if data is not None and isinstance(data.get("roles"), list):
+        given = {item.get("id") for item in data["roles"] if isinstance(item, dict)}
+        for role in ROLES:
+            if role not in given:
+                problems.add(path, f"rol '{role}'", "ontbreekt: beschrijf alle drie de rollen")
+    return (about or {}).get("about", ""), tuple(roles[role] for role in ROLES if role in roles)
 
 
 def _load_instructie(root: Path, problems: Problems) -> tuple[str, tuple[Way, ...]]:

@@ -11,7 +11,8 @@ from pathlib import Path
 import yaml
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
-KIND_NAMES = {str: "tekst", int: "een heel getal", list: "een lijst", dict: "velden per rol"}
+KIND_NAMES = {str: "tekst", int: "een heel getal", list: "een lijst", dict: "velden per rol",
+              bool: "true of false"}
 
 
 class Problems:

@@ -7,8 +7,9 @@ import random
 from sqlalchemy import select
 
 from webapp.domain import text
-from webapp.domain.content import Card, Phase, get_content
-from webapp.domain.refusals import RoomError, StaleEdit
+from webapp.domain.content import Card, Deck, Phase, get_content
+from webapp.domain.refusals import Forbidden, RoomError, StaleEdit
+from webapp.domain.roles import LABELS, ROLES, STAGEDOCENT, STUDENT, may, may_take, require_card
 from webapp.domain.rooms import change
 from webapp.extensions import db
 from webapp.models import ChecklistTick, Participant, Room, RoomCard
@@ -55,49 +56,100 @@ def _card(card_id: str | None) -> Card:
     return card
 
 
+# A private card is asked with the student and the stagedocent alone: it never comes on the shared table.
+PRIVATE_HOW = ("Bespreek zo'n vraag als de student en de stagedocent alleen zijn. "
+               "Bijvoorbeeld als de praktijkopleider even weggaat, of in een apart gesprek.")
+RETIRED = "Dit kaartje gebruiken we niet meer. Kies een ander kaartje."
+TABLE_TAKEN = "Er ligt al een kaartje op tafel. Rond dat eerst af, of leg het terug."
+
+
+def for_the_table(card: Card) -> bool:
+    """Whether a card may come on the shared table: not a private one, not a retired one."""
+    return not card.private and not card.retired
+
+
+def sees_private(role: str) -> bool:
+    """Private cards are for the student and the stagedocent: the praktijkopleider never sees one."""
+    return role in (STUDENT, STAGEDOCENT)
+
+
+def _check_for_the_table(card: Card) -> None:
+    if card.retired:
+        raise RoomError(RETIRED, 409)
+    if card.private:
+        raise RoomError(f"Dit kaartje komt niet op tafel. {PRIVATE_HOW}", 403)
+
+
+def cards_for(role: str, deck: Deck, action: str = "draw_card") -> list[Card]:
+    """The cards of a deck that this role may take to the table (the rule: roles.may_take)."""
+    return [card for card in deck.cards if for_the_table(card) and may_take(role, card, action)]
+
+
 def draw_card(room: Room, actor: Participant, deck_id: str | None, card_id: str | None = None) -> Card:
-    """The student draws at random from the deck's cards not yet discussed here, or picks one."""
+    """Draw at random from the deck's cards for the actor (those that fit the stage moment first), or pick one
+    (`card_id`): only a card for the actor, never a private or retired one, and only on a free table."""
     content = get_content()
     deck = content.deck(deck_id or "") or content.deck(live_phase(room).deck or "")
     if deck is None:
         raise RoomError("Kies de set Leren of de set Begeleiden.", 400)
+    picked = _card(card_id) if card_id else None
+    if picked and picked.deck != deck.id:
+        raise RoomError(f"Dit kaartje zit niet in de set {deck.title}.", 400)
     with change(room, actor, "draw_card"):
+        if picked:
+            require_card(actor.role, picked)
+            _check_for_the_table(picked)
+        elif not cards_for(actor.role, deck):
+            raise Forbidden(f"In de set {deck.title} zijn geen kaartjes voor jou. "
+                            f"Alleen {_takers(deck)} kan uit deze set trekken.")
+        if room.current_card_id:
+            raise RoomError(TABLE_TAKEN, 409)
         discussed = {rc.card_id for rc in room_cards(room).values() if rc.discussed_at}
-        if card_id:
-            card = _card(card_id)
-            if card.deck != deck.id:
-                raise RoomError(f"Dit kaartje zit niet in de set {deck.title}.", 400)
-            if card.id in discussed:
-                raise RoomError("Dit kaartje hebben jullie al besproken. Kies een ander kaartje.", 409)
-        else:
-            choices = [c for c in deck.cards if c.id not in discussed and c.id != room.current_card_id]
-            if not choices:
-                raise RoomError(_deck_empty_message(deck, room.current_card_id), 409)
-            card = _random.choice(choices)
+        if picked and picked.id in discussed:
+            raise RoomError("Dit kaartje hebben jullie al besproken. Kies een ander kaartje.", 409)
+        card = picked or _draw(room, actor.role, deck, discussed)
         room.current_card_id = card.id
-        room.activity = f"{actor.name} {'koos' if card_id else 'trok'} een kaartje: {card.question}"[:ACTIVITY_MAX]
+        if room.suggested_card_id == card.id:
+            room.suggested_card_id = None
+        room.activity = f"{actor.name} {'koos' if picked else 'trok'} een kaartje: {card.question}"[:ACTIVITY_MAX]
     return card
 
 
-def _deck_empty_message(deck, current_card_id) -> str:
-    if any(card.id == current_card_id for card in deck.cards):
-        return f"Het kaartje op tafel is het laatste van de set {deck.title} dat nog niet besproken is."
-    return f"Alle kaartjes van de set {deck.title} zijn besproken."
+def _draw(room: Room, role: str, deck: Deck, discussed: set[str]) -> Card:
+    """At random among this role's cards not yet discussed here; those that fit the stage moment, if any."""
+    open_cards = [card for card in cards_for(role, deck) if card.id not in discussed]
+    if not open_cards:
+        everyone = all(may_take(role, card) for card in deck.cards if for_the_table(card))
+        whose = "" if everyone else f"voor de {LABELS[role].lower()} "
+        raise RoomError(f"Alle kaartjes {whose}van de set {deck.title} zijn besproken.", 409)
+    fitting = [card for card in open_cards if card.fits(room.stage_moment)]
+    return _random.choice(fitting or open_cards)
+
+
+def _takers(deck: Deck) -> str:
+    roles = {card.for_role for card in deck.cards if for_the_table(card)}
+    return " of ".join(f"de {LABELS[role].lower()}" for role in ROLES if role in roles and may(role, "draw_card"))
 
 
 def mark_discussed(room: Room, actor: Participant) -> Card:
+    """The card on the table has been talked about: the student or the stagedocent says so, or the
+    praktijkopleider for their own card."""
     with change(room, actor, "mark_discussed"):
         card = _current_card(room)
+        require_card(actor.role, card, "mark_discussed")
         _room_card(room, card.id).discussed_at = utcnow()
         room.current_card_id = None
+        if room.suggested_card_id == card.id:
+            room.suggested_card_id = None
         room.activity = f"{actor.name} zette het kaartje bij besproken."
     return card
 
 
 def return_card(room: Room, actor: Participant) -> Card:
-    """A card the student finds unclear goes back in the deck, not discussed."""
+    """A card its person finds unclear goes back in the deck, not discussed."""
     with change(room, actor, "return_card"):
         card = _current_card(room)
+        require_card(actor.role, card, "return_card")
         room.current_card_id = None
         room.activity = f"{actor.name} legde het kaartje terug."
     return card
@@ -109,10 +161,62 @@ def _current_card(room: Room) -> Card:
     return _card(room.current_card_id)
 
 
+def suggest_card(room: Room, actor: Participant, card_id: str | None) -> Card:
+    """The stagedocent suggests a card to the person it is for, who takes it or leaves it; a new suggestion
+    replaces the one before."""
+    card = _card(card_id)
+    with change(room, actor, "suggest_card"):
+        if not may(card.for_role, "draw_card"):
+            raise RoomError("Dit kaartje kan niemand op tafel leggen. Kies een ander kaartje.", 400)
+        _check_for_the_table(card)
+        if card.id == room.current_card_id:
+            raise RoomError("Dit kaartje ligt al op tafel.", 409)
+        if (rc := room_cards(room).get(card.id)) and rc.discussed_at:
+            raise RoomError("Dit kaartje hebben jullie al besproken. Kies een ander kaartje.", 409)
+        room.suggested_card_id = card.id
+        room.activity = (f"{actor.name} stelt de {LABELS[card.for_role].lower()} een kaartje voor: "
+                         f"{card.question}")[:ACTIVITY_MAX]
+    return card
+
+
+def take_suggestion(room: Room, actor: Participant) -> Card:
+    """The person a suggested card is for puts it on the table ("Neem dit kaartje"), when the table is free."""
+    with change(room, actor, "draw_card"):
+        card = _suggested_card(room)
+        require_card(actor.role, card)
+        _check_for_the_table(card)
+        if room.current_card_id:
+            raise RoomError(f"{TABLE_TAKEN} Daarna kun je dit kaartje nemen.", 409)
+        room.current_card_id = card.id
+        room.suggested_card_id = None
+        room.activity = f"{actor.name} nam het kaartje van de stagedocent: {card.question}"[:ACTIVITY_MAX]
+    return card
+
+
+def leave_suggestion(room: Room, actor: Participant) -> Card:
+    """The person a suggested card is for leaves it ("Liever niet")."""
+    with change(room, actor, "draw_card"):
+        card = _suggested_card(room)
+        require_card(actor.role, card)
+        room.suggested_card_id = None
+        room.activity = f"{actor.name} liet het kaartje van de stagedocent liggen."
+    return card
+
+
+def _suggested_card(room: Room) -> Card:
+    if room.suggested_card_id is None:
+        raise RoomError("De stagedocent stelt nu geen kaartje voor.", 409)
+    return _card(room.suggested_card_id)
+
+
 def set_prepared(room: Room, actor: Participant, card_id: str, prepared: bool) -> Card:
-    """The student marks a card as 'wil ik bespreken' before or during the conversation."""
+    """The one a card is for marks it as 'wil ik bespreken' before or during the conversation (a private
+    card too: the student and the stagedocent see it apart); a retired card is never chosen again."""
     card = _card(card_id)
     with change(room, actor, "prepare_card"):
+        require_card(actor.role, card, "prepare_card")
+        if prepared and card.retired:
+            raise RoomError(RETIRED, 409)
         _room_card(room, card.id).prepared = prepared
     return card
 

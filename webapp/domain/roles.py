@@ -37,7 +37,10 @@ PERMISSIONS = {
                          "Alleen de student of de stagedocent kan de datum van het gesprek veranderen."),
     "start_meeting": Rule({STUDENT, STAGEDOCENT}, {PLANNED},
                           "Alleen de student of de stagedocent kan het gesprek starten."),
-    "lock_room": Rule({STAGEDOCENT}, {PLANNED, OPEN, CLOSING},
+    # A new personal link for someone else (for oneself: everyone; see may_share_link).
+    "share_link": Rule({STUDENT, STAGEDOCENT}, {PLANNED, OPEN, CLOSING},
+                       "Alleen de student of de stagedocent kan een link voor een ander maken."),
+    "lock_room": Rule({STAGEDOCENT}, {OPEN, CLOSING},
                       "Alleen de stagedocent kan het gesprek op slot zetten of openen."),
     "remove_participant": Rule({STAGEDOCENT}, {PLANNED, OPEN, CLOSING},
                                "Alleen de stagedocent kan iemand uit het gesprek halen."),
@@ -45,11 +48,16 @@ PERMISSIONS = {
                         "Alleen de stagedocent kan het gesprek verwijderen."),
     # The student leads the conversation and the stagedocent guards the time.
     "move_phase": Rule({STUDENT, STAGEDOCENT}, {OPEN}, "Alleen de student of de stagedocent kan naar een andere fase."),
-    "draw_card": Rule({STUDENT}, {OPEN}, "Alleen de student kan een kaartje trekken."),
-    "return_card": Rule({STUDENT}, {OPEN}, "Alleen de student kan een kaartje terugleggen."),
-    "prepare_card": Rule({STUDENT}, {PLANNED, OPEN}, "Alleen de student kiest kaartjes om te bespreken."),
-    "mark_discussed": Rule({STUDENT, STAGEDOCENT}, {OPEN},
-                           "Alleen de student of de stagedocent kan een kaartje afronden."),
+    # A card is for one person (set Leren: the student; set Begeleiden: the student or the praktijkopleider).
+    # These rows say who may ever; may_take() adds the card's own part: only the one it is for.
+    "draw_card": Rule({STUDENT, PRAKTIJKOPLEIDER}, {OPEN},
+                      "Alleen de student of de praktijkopleider kan een kaartje trekken."),
+    "return_card": Rule({STUDENT, PRAKTIJKOPLEIDER}, {OPEN},
+                        "Alleen de student of de praktijkopleider kan een kaartje terugleggen."),
+    "prepare_card": Rule({STUDENT, PRAKTIJKOPLEIDER}, {PLANNED, OPEN},
+                         "Alleen de student of de praktijkopleider kiest kaartjes om te bespreken."),
+    "mark_discussed": Rule(EVERYONE, {OPEN}, "Alleen de student of de stagedocent kan een kaartje afronden."),
+    "suggest_card": Rule({STAGEDOCENT}, {OPEN}, "Alleen de stagedocent kan een kaartje voorstellen."),
     "tick_checklist": Rule(EVERYONE, {PLANNED, OPEN}, "Je mag hier niets afvinken."),
     "write_note": Rule(EVERYONE, {OPEN, CLOSING}, "Je mag hier geen notitie schrijven."),
     "edit_agreements": Rule(EVERYONE, {OPEN, CLOSING}, "Je mag geen afspraken veranderen."),
@@ -77,6 +85,40 @@ def allowed(role: str, status: str, action: str) -> bool:
     """Whether the role may do the action now: what a template asks before it shows the control."""
     rule = PERMISSIONS[action]
     return role in rule.roles and status in rule.statuses
+
+
+def may_share_link(role: str, target_role: str) -> bool:
+    """Whether this role may make a new personal link for someone else in that role: the stagedocent for
+    anyone, the student for anyone but the stagedocent (a link is a way in, as that person)."""
+    return may(role, "share_link") and (target_role != STAGEDOCENT or role == STAGEDOCENT)
+
+
+# What a person does with a card, in the refusal "Alleen de ... kan het <verb>".
+CARD_VERBS = {"draw_card": "kiezen", "return_card": "terugleggen", "prepare_card": "kiezen",
+              "mark_discussed": "afronden"}
+
+
+def may_take(role: str, card, action: str = "draw_card") -> bool:
+    """The card's part of the rule, on top of the table: the one a card is for (`card.for_role`) draws it,
+    chooses it, takes it when it is suggested, puts it back and prepares it; marking it discussed is also
+    for those who lead the conversation (the student and the stagedocent). The domain refuses with it, the
+    templates show buttons and lists with it (the global `may_take`), the tests check it."""
+    if action == "mark_discussed" and role in (STUDENT, STAGEDOCENT):
+        return True
+    return role == card.for_role and may(role, action)
+
+
+def require_card(role: str, card, action: str = "draw_card") -> None:
+    """403 when this role may not do the action with this card: the message says who it is for."""
+    if may_take(role, card, action):
+        return
+    who = f"de {LABELS[card.for_role].lower()}"
+    if action == "mark_discussed":
+        who = "de student of de stagedocent"
+    elif not may(card.for_role, action):
+        raise Forbidden(f"Dit kaartje is voor {who}. Het komt niet op tafel.")
+    raise Forbidden(f"Dit kaartje is voor de {LABELS[card.for_role].lower()}. "
+                    f"Alleen {who} kan het {CARD_VERBS.get(action, 'kiezen')}.")
 
 
 def require(role: str, action: str) -> None:

@@ -80,7 +80,7 @@ def create_room(name: str, role: str, previous: Room | None = None) -> tuple[Roo
         now = utcnow()
         room = Room(code=codes.new_code(), created_at=now, expires_at=now + retention, admission=Admission.FILLING,
                     previous_room_id=previous.id if previous else None)
-        participant = Participant(name=name, role=role, token=secrets.token_urlsafe(32))
+        participant = Participant(name=name, role=role, token=secrets.token_urlsafe(32), arrived_at=utcnow())
         room.participants.append(participant)
         db.session.add(room)
         try:
@@ -143,7 +143,7 @@ def join_room(room: Room, name: str, role: str, former_token: str | None = None)
         if room.admission == Admission.FILLING and role in SINGLE and role in taken:
             raise RoomError(f"Er is al een {role} in dit gesprek. Kies je eigen rol, of vraag de stagedocent om "
                             "je erbij te laten.", 409)
-        participant = Participant(name=name, role=role, token=secrets.token_urlsafe(32))
+        participant = Participant(name=name, role=role, token=secrets.token_urlsafe(32), arrived_at=utcnow())
         room.participants.append(participant)
         if room.admission == Admission.UNLOCKED or roles_complete(room):
             room.admission = Admission.LOCKED

@@ -3,39 +3,66 @@ given to), the frozen record, and the .ics for the next conversation. Rendering 
 job (templates/verslag/, webapp/presentation/verslag_mail.py and verslag_pdf.py)."""
 import hashlib
 import json
-from datetime import date, datetime, time, timedelta
-
-from icalendar import Calendar, Event
+from datetime import date, datetime, time
 
 from webapp.domain import agreements, meeting
+from webapp.domain.agenda import meeting_ics
 from webapp.domain.agreements import when_label, who_label
 from webapp.domain.content import get_content
 from webapp.domain.dates import dutch_date
-from webapp.domain.roles import LABELS, STUDENT
+from webapp.domain.roles import LABELS, ROLES, STUDENT
 from webapp.extensions import db
 from webapp.models import Participant, Record, Room
 from webapp.models.room import utcnow
 
-MEETING_MINUTES = 45
+AFTER = "na"  # the stappenplan's moment after the conversation: each role's tasks go into the verslag
 
 
 def text_of(room: Room) -> dict:
-    """What the verslag says, the part people agree to: who was there, the afspraken, the cards and notes,
-    the next conversation. Not the date, and not who agreed or remarked."""
+    """What the verslag says, the part people agree to: who was there, the afspraken, each role's tasks after
+    the conversation, the cards and notes, the next conversation. Not the date, and not who agreed or
+    remarked. The tasks are copied in as text, so a sent verslag keeps them as they were that day."""
     content = get_content()
     previous = db.session.get(Room, room.previous_room_id) if room.previous_room_id else None
     return {
         "code": room.code,
         "participants": [{"name": p.name, "role": p.role, "role_label": LABELS[p.role]}
                          for p in room.active_participants],
-        "agreements": [{"what": a.what, "who": who_label(a.who), "when": when_label(a.when)}
+        "agreements": [{"what": a.what, "who": who_label(a.who), "roles": a.who_roles, "when": when_label(a.when)}
                        for a in agreements.live_agreements(room)],
+        "tasks_after": tasks_after(room),
         "discussed": [{"id": card.id, "set": content.deck(card.deck).title, "question": card.question,
                        "note": rc.note} for card, rc in meeting.discussed(room)],
         "next_meeting": ({"date": room.next_meeting_date.isoformat(), "time": room.next_meeting_time or ""}
                          if room.next_meeting_date else None),
         "previous": {"code": previous.code, "date": previous.created_at.date().isoformat()} if previous else None,
     }
+
+
+def tasks_after(room: Room) -> list[dict]:
+    """Who does what after the conversation: per role present (in the order of ROLES), the names of those who
+    hold it and that role's "na" tasks from the stappenplan, for a first conversation or a vervolggesprek."""
+    moment = next((m for m in get_content().moments if m.id == AFTER), None)
+    if moment is None:
+        return []
+    follow_up = room.previous_room_id is not None
+    groups = []
+    for role in ROLES:
+        names = [p.name for p in room.active_participants if p.role == role]
+        tasks = [task.text for task in moment.tasks_for(role, follow_up=follow_up)]
+        if names and tasks:
+            groups.append({"role": role, "role_label": LABELS[role], "names": names, "tasks": tasks})
+    return groups
+
+
+def tasks_of(data: dict, role: str) -> list[str]:
+    """One role's tasks after the conversation in a verslag's data; none in a verslag sent before it had them."""
+    return next((group["tasks"] for group in data.get("tasks_after") or () if group["role"] == role), [])
+
+
+def agreements_of(data: dict, role: str) -> list[dict]:
+    """The afspraken in a verslag's data that name this role among who does them."""
+    return [a for a in data["agreements"] if role in a.get("roles", ())]
 
 
 def version_of(text: dict) -> str:
@@ -86,17 +113,6 @@ def next_meeting_start(data: dict) -> datetime:
 
 
 def next_meeting_ics(data: dict) -> str:
-    start = next_meeting_start(data)
-    calendar = Calendar()
-    calendar.add("prodid", "-//Stagegesprek//NL")
-    calendar.add("version", "2.0")
-    event = Event()
-    event.add("uid", f"vervolg-{data['code']}@stagegesprek")
-    event.add("dtstamp", utcnow())
-    event.add("dtstart", start)
-    event.add("dtend", start + timedelta(minutes=MEETING_MINUTES))
     name = student_first_name(data)
-    event.add("summary", f"Stagegesprek {name}".strip())
-    event.add("description", "Het volgende stagegesprek. Kijk samen naar de afspraken van de vorige keer.")
-    calendar.add_component(event)
-    return calendar.to_ical().decode("utf-8")
+    return meeting_ics(f"vervolg-{data['code']}", next_meeting_start(data), f"Stagegesprek {name}".strip(),
+                       "Het volgende stagegesprek. Kijk samen naar de afspraken van de vorige keer.")

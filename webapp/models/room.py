@@ -90,7 +90,7 @@ class Participant(db.Model):
     # A conversation planned ahead has a place for each person before they come: their own link (only its
     # hash is kept) binds a phone to it; `arrived_at` stays empty until they open it.
     link_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
-    arrived_at: Mapped[datetime | None] = mapped_column(default=utcnow)
+    arrived_at: Mapped[datetime | None] = mapped_column(default=None)
     removed_at: Mapped[datetime | None] = mapped_column(default=None)
     # Closing: where this person wants the verslag (shown to nobody else), their Akkoord and remark.
     email: Mapped[str | None] = mapped_column(String(254), default=None)

@@ -16,7 +16,8 @@ from markupsafe import Markup, escape
 from webapp.models import Participant
 from webapp.presentation.screen import RoomScreen
 
-SHARED = ("fase", "kaartje", "stap", "verslag", "afspraken", "besproken", "gekozen", "klaar", "deelnemers", "tabs")
+SHARED = ("fase", "kaartje", "stap", "verslag", "afspraken", "besproken", "gepland", "gekozen", "klaar", "deelnemers",
+          "tabs")
 OWN = ("mijn-lijst", "mijn-akkoord")
 
 

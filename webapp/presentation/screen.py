@@ -3,7 +3,8 @@ and shared by every deelnemer's screen rendered for the same change."""
 from functools import cached_property
 
 from webapp.domain import agreements, closing, meeting, verslag
-from webapp.domain.content import Card, Content, Phase, get_content
+from webapp.domain.content import STAGE_MOMENTS, Card, Content, Deck, Phase, get_content
+from webapp.domain.roles import LABELS, ROLES, STUDENT, may, may_take
 from webapp.extensions import db
 from webapp.models import Agreement, Participant, Record, Room, RoomCard
 
@@ -59,25 +60,99 @@ class RoomScreen:
         return {card.id for card, _ in self.discussed}
 
     @cached_property
+    def _marked(self) -> list[Card]:
+        """Every card someone marked 'wil ik bespreken' (a retired one only once it was discussed here)."""
+        return [card for card in self.content.cards if (rc := self.room_cards.get(card.id)) and rc.prepared
+                and (not card.retired or rc.discussed_at)]
+
+    @cached_property
     def prepared(self) -> list[Card]:
-        return [card for card in self.content.cards
-                if (rc := self.room_cards.get(card.id)) and rc.prepared]
+        """The cards someone wants to discuss at the table: never a private one (see prepared_private)."""
+        return [card for card in self._marked if not card.private]
 
     @cached_property
     def prepared_ids(self) -> set[str]:
-        return {card.id for card in self.prepared}
+        return {card.id for card in self._marked}
 
-    def choosable(self, deck_id: str) -> list[Card]:
-        """Cards the student may pick from a deck: not yet discussed, their prepared cards first."""
+    @property
+    def prepared_by_role(self) -> list[tuple[str, list[Card]]]:
+        """(role, the cards they want to discuss at the table), for each role that chose any."""
+        return [(role, cards) for role in ROLES if (cards := [c for c in self.prepared if c.for_role == role])]
+
+    def prepared_private(self, role: str) -> list[Card]:
+        """The private cards the student wants to discuss with the stagedocent alone; for nobody else."""
+        return [card for card in self._marked if card.private] if meeting.sees_private(role) else []
+
+    private_how = meeting.PRIVATE_HOW
+
+    @property
+    def stage_moment(self) -> str:
+        """'eind van de stage': the moment of the stage this conversation is at."""
+        return STAGE_MOMENTS.get(self.room.stage_moment, "")
+
+    def _first(self, cards: list[Card]) -> list[Card]:
+        """Prepared cards first, then those that fit the stage moment, then the rest."""
+        prepared, moment = self.prepared_ids, self.room.stage_moment
+        return sorted(cards, key=lambda card: (card.id not in prepared, not card.fits(moment)))
+
+    def moment_orders(self, cards: list[Card]) -> bool:
+        """Whether the stage moment puts some of these cards first: some fit it and some do not."""
+        return {card.fits(self.room.stage_moment) for card in cards} == {True, False}
+
+    def _still_open(self, card: Card) -> bool:
+        return card.id not in self.discussed_ids and card.id != self.room.current_card_id
+
+    def choosable(self, deck_id: str, role: str) -> list[Card]:
+        """Cards this role may pick from a deck now (roles.may_take; never private or retired), not yet
+        discussed: their prepared cards first, then those that fit the stage moment."""
         deck = self.content.deck(deck_id)
-        open_cards = [c for c in deck.cards if c.id not in self.discussed_ids and c.id != self.room.current_card_id]
-        prepared = self.prepared_ids
-        return sorted(open_cards, key=lambda card: card.id not in prepared)
+        return self._first([card for card in meeting.cards_for(role, deck) if self._still_open(card)])
+
+    def suggestible(self, deck_id: str) -> list[Card]:
+        """Cards the stagedocent may suggest from a deck: any card someone at the table may take, not yet
+        discussed; prepared cards first, then those that fit the stage moment."""
+        deck = self.content.deck(deck_id)
+        cards = [card for card in deck.cards if meeting.for_the_table(card) and may(card.for_role, "draw_card")]
+        return self._first([card for card in cards if self._still_open(card)])
 
     @property
     def draw_decks(self):
         """The decks to draw from, the live phase's deck first."""
         return sorted(self.content.decks, key=lambda deck: deck.id != self.phase.deck)
+
+    def decks_of(self, role: str) -> list[Deck]:
+        """The decks with cards for this role (every deck for the stagedocent, who suggests), live phase's first."""
+        if may(role, "suggest_card"):
+            return self.draw_decks
+        return [deck for deck in self.draw_decks if meeting.cards_for(role, deck)]
+
+    def draw_decks_for(self, role: str) -> list[Deck]:
+        """The decks this role draws from now, the live phase's deck first: the student, who leads, from every
+        deck with cards for them; the praktijkopleider from the live phase's deck when it has cards for them."""
+        if not may(role, "draw_card"):
+            return []
+        decks = self.decks_of(role)
+        return decks if role == STUDENT else [deck for deck in decks if deck.id == self.phase.deck]
+
+    @property
+    def drawers(self) -> str:
+        """Who draws or chooses a card now: 'de student of de praktijkopleider'."""
+        return " of ".join(f"de {LABELS[role].lower()}" for role in ROLES if self.draw_decks_for(role))
+
+    @property
+    def suggestion(self) -> Card | None:
+        """The card the stagedocent suggests, waiting for the one it is for."""
+        return self.content.card(self.room.suggested_card_id or "")
+
+    def preparable(self, role: str) -> list[tuple[Deck, list[Card]]]:
+        """Per deck, the cards this role may mark 'wil ik bespreken' for the table."""
+        return [(deck, cards) for deck in self.content.decks
+                if (cards := meeting.cards_for(role, deck, "prepare_card"))]
+
+    def preparable_private(self, role: str) -> list[Card]:
+        """The private cards this role may mark, to discuss with the stagedocent alone."""
+        return [card for card in self.content.cards
+                if card.private and not card.retired and may_take(role, card, "prepare_card")]
 
     @cached_property
     def agreements(self) -> list[Agreement]:

@@ -2,9 +2,10 @@
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import text
 
-from webapp.domain import codes, rooms
+from webapp.domain import codes, planning, rooms
 from webapp.domain.refusals import RoomError
 from webapp.extensions import db, limiter
+from webapp.presentation.invitation_mail import invitation_parts
 from webapp.views.identity import remember
 from webapp.views.limits import count_failure, join_guard
 
@@ -28,6 +29,27 @@ def create():
         return render_template("index.html", start_error=error.message, form=request.form), error.status
     remember(room, me)
     return redirect(url_for("room.show", code=room.code), 303)
+
+
+@bp.get("/plannen")
+def plan_form():
+    """Plan a conversation ahead, so everyone can prepare at home."""
+    return render_template("plannen.html", form={})
+
+
+@bp.post("/plannen")
+@limiter.limit(lambda: current_app.config["CREATE_RATE_LIMIT"])
+def plan():
+    """The planner's place is theirs at once; the others get their own link by mail, or by hand from the room."""
+    form = request.form
+    try:
+        invitees = planning.read_invitees(form, form.get("role"))
+        room, me = planning.plan(invitees, form.get("role"), form.get("date"), form.get("time"),
+                                 form.get("moment"), invitation_parts)
+    except RoomError as error:
+        return render_template("plannen.html", error=error.message, form=form), error.status
+    remember(room, me)
+    return redirect(url_for("room.show", code=room.code, _anchor="tab-deelnemers"), 303)
 
 
 @bp.get("/join")

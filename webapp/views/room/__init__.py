@@ -19,9 +19,21 @@ NOT_YOURS = RoomError("Dit gesprek kennen we niet, of je doet er niet aan mee. M
 join_guard(bp)  # every route here is a way of trying a code
 
 
+LINK_NOT_VALID = RoomError("Deze link werkt niet (meer). Er is misschien een nieuwe link gemaakt. Vraag de student of "
+                           "de stagedocent om jouw link.", 404)
+
+
 def open_to_guests(view):
     """Mark a view that anyone with the code may reach (the join form); `g.me` is then None for them."""
     view.open_to_guests = True
+    return view
+
+
+def open_to_link_holders(view):
+    """Mark a view that anyone with a personal link may reach. A wrong code gets the same answer as a wrong
+    link, so trying links tells nothing about which codes exist."""
+    view.open_to_guests = True
+    view.unknown_room = LINK_NOT_VALID
     return view
 
 
@@ -34,13 +46,14 @@ def take_code(_endpoint, values):
 def load_room_and_deelnemer():
     # In before_request, not in the preprocessor: the rate limit (an app-level before_request) must see
     # the request first, so a failed try of a code counts against its address.
-    guest_view = getattr(current_app.view_functions.get(request.endpoint), "open_to_guests", False)
+    view = current_app.view_functions.get(request.endpoint)
+    guest_view = getattr(view, "open_to_guests", False)
     try:
         g.room = rooms.find_room(g.code_as_typed)
-    except RoomError:
+    except RoomError as error:
         count_failure()
-        if guest_view:
-            raise  # the join form says what is wrong with a typed code
+        if guest_view:  # the join form says what is wrong with a typed code
+            raise getattr(view, "unknown_room", error) from None
         raise NOT_YOURS from None
     g.me = current_participant(g.room)
     if g.me is None and not guest_view:
@@ -48,4 +61,4 @@ def load_room_and_deelnemer():
         raise NOT_YOURS
 
 
-from webapp.views.room import agreements, closing, conversation, people  # noqa: E402,F401  (routes on bp)
+from webapp.views.room import agreements, closing, conversation, people, planning  # noqa: E402,F401  (routes on bp)

@@ -54,7 +54,7 @@ def finalize():
     """The stagedocent sends: the verslag is frozen and mailed; with force=1 also without everyone's Akkoord."""
     record_url = url_for(".record", code=g.room.code, _external=True)
     closing.finalize(g.room, g.me, request.form.get("force") == "1",
-                     compose_mail=lambda data, content_hash: mail_parts(data, content_hash, record_url))
+                     compose_mail=lambda data, content_hash, role: mail_parts(data, content_hash, record_url, role))
     return changed(message="Het verslag is verstuurd.", focus="#verslag-title")
 
 

@@ -3,7 +3,7 @@ from flask import abort, g, render_template, request
 
 from webapp.domain import meeting
 from webapp.domain.content import get_content
-from webapp.domain.refusals import StaleEdit
+from webapp.domain.refusals import RoomError, StaleEdit
 from webapp.presentation.screen import RoomScreen
 from webapp.views.responses import changed, closed_editor, fragment
 from webapp.views.room import bp
@@ -25,26 +25,27 @@ def preview_phase(phase_id):
         abort(404)
     if phase is not None and phase.id == screen.phase.id:
         phase = None
-    return fragment(render_template("pieces/fase-inkijk.html", screen=screen, room=g.room, phase=phase))
+    return fragment(render_template("pieces/fase-inkijk.html", screen=screen, room=g.room, me=g.me, phase=phase))
 
 
 @bp.get("/cards/choose/<deck_id>")
 def choose(deck_id):
-    """The student's list to pick a card from one deck, loaded on this phone when opened."""
+    """The list to pick a card from one deck, loaded on this phone when opened: the cards for this person,
+    or for the stagedocent every card to suggest, with who it is for."""
     return fragment(_chooser(deck_id))
 
 
-def _chooser(deck_id: str) -> str:
+def _chooser(deck_id: str | None = None) -> str:
     screen = RoomScreen(g.room)
-    deck = screen.content.deck(deck_id)
-    if deck is None:
+    deck = screen.content.deck(deck_id) if deck_id else None
+    if deck_id and deck is None:
         abort(404)
-    return render_template("pieces/kiezen.html", screen=screen, room=g.room, deck=deck)
+    return render_template("pieces/kiezen.html", screen=screen, room=g.room, viewer=g.me, deck=deck)
 
 
 @bp.post("/cards/draw")
 def draw_card():
-    """The student draws a card at random from a deck, or picks one (`card`)."""
+    """The one a card is for draws at random from a deck (their own cards), or picks one (`card`)."""
     picked = request.form.get("card") or None
     card = meeting.draw_card(g.room, g.me, request.form.get("deck"), picked)
     also = {"kiezen": _chooser(card.deck)} if picked else {}
@@ -60,24 +61,46 @@ def mark_discussed():
 
 @bp.post("/cards/return")
 def return_card():
-    """The student puts an unclear card back in the deck."""
+    """The one the card is for puts an unclear card back in the deck."""
     meeting.return_card(g.room, g.me)
     return changed(reset={"bewerken": closed_editor()}, focus="#kaartje-title")
 
 
+@bp.post("/cards/suggest")
+def suggest_card():
+    """The stagedocent suggests a card (`card`) to the one it is for; this phone's list closes."""
+    meeting.suggest_card(g.room, g.me, request.form.get("card"))
+    return changed(reset={"kiezen": _chooser()}, focus="#kaartje-title")
+
+
+@bp.post("/cards/suggestion/take")
+def take_suggestion():
+    """The one a suggested card is for puts it on the table ("Neem dit kaartje")."""
+    meeting.take_suggestion(g.room, g.me)
+    return changed(focus="#kaartje-title")
+
+
+@bp.post("/cards/suggestion/leave")
+def leave_suggestion():
+    """The one a suggested card is for leaves it ("Liever niet")."""
+    meeting.leave_suggestion(g.room, g.me)
+    return changed(focus="#kaartje-title")
+
+
 @bp.get("/cards/prepare")
 def prepare_list():
-    """The student's list of all cards to mark as 'wil ik bespreken', loaded on this phone when opened."""
+    """This person's list of cards to mark as 'wil ik bespreken', loaded on this phone when opened."""
     return fragment(_prepare_list())
 
 
 def _prepare_list() -> str:
-    return render_template("pieces/voorbereiden.html", screen=RoomScreen(g.room), room=g.room, open=True)
+    return render_template("pieces/voorbereiden.html", screen=RoomScreen(g.room), room=g.room, viewer=g.me,
+                           open=True)
 
 
 @bp.post("/cards/<card_id>/prepare")
 def prepare_card(card_id):
-    """The student marks a card as 'wil ik bespreken' (prepared=1) or takes it off (prepared=0)."""
+    """The one a card is for marks it as 'wil ik bespreken' (prepared=1) or takes it off (prepared=0)."""
     meeting.set_prepared(g.room, g.me, card_id, request.form.get("prepared") == "1")
     return changed(also={"voorbereiden": _prepare_list()})
 
@@ -89,6 +112,8 @@ def edit_note(card_id):
     card = screen.content.card(card_id)
     if card is None:
         abort(404)
+    if card.id != g.room.current_card_id and card.id not in screen.discussed_ids:  # as save_note: no stray cards
+        raise RoomError("Dit kaartje ligt niet op tafel.", 409)
     note = screen.note_for(card_id)
     return fragment(render_template("pieces/notitie-bewerken.html", room=g.room, card=card,
                                     note=note.note if note else "", rev=note.note_rev if note else 0))

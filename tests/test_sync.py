@@ -19,6 +19,7 @@ person would, so each later step is judged on its own (`pytest -x` stops at the 
 import difflib
 import functools
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable
@@ -179,6 +180,7 @@ class Gesprek:
         self.phones: dict[str, Phone] = {}
         self.gone: dict[str, Phone] = {}  # the phones of people taken out
         self.afspraken: list[int] = []  # ids, in the order they were written
+        self.links: dict[str, str] = {}  # each person's own link to a planned gesprek, as last made
 
     def browser(self, name: str, role: str):
         self.roles[name], self.clients[name] = role, self.app.test_client()
@@ -250,6 +252,43 @@ def join_as(role: str):
             gesprek.open_phone(who)
         return response
     return send
+
+
+def plan_as(role: str, **names):
+    """Plan a gesprek for next week on the planning page, naming the others; the room opens on this phone."""
+    def send(gesprek: Gesprek, who: str):
+        browser = gesprek.browser(who, role)
+        fields = {"role": role, "date": NEXT_MEETING, "time": "14:00", "moment": "midden", f"name-{role}": who,
+                  **{f"name-{other}": name for other, name in names.items()}}
+        fields["csrf_token"] = csrf_from(browser.get("/plannen").get_data(as_text=True))
+        response = browser.post("/plannen", data=fields)
+        if response.status_code == 303:
+            gesprek.code = response.location.split("/r/")[1].split("#")[0]
+            gesprek.open_phone(who)
+            for other, name in names.items():
+                gesprek.roles[name] = other
+        return response
+    return send
+
+
+def make_link(name: str):
+    """A new personal link for someone (or oneself), shown on the phone that made it."""
+    def send(gesprek: Gesprek, who: str):
+        participant = next(p["id"] for p in gesprek.state()["participants"] if p["role"] == gesprek.roles[name])
+        response = post_action(gesprek.clients[who], gesprek.code, f"/participants/{participant}/link")
+        gesprek.links[name] = re.search(r'value="(http://localhost/r/[^"]+)"', response.get_data(as_text=True))[1]
+        return response
+    return send
+
+
+def open_own_link(gesprek: Gesprek, who: str):
+    """Open one's own link in a new browser and say 'dat ben ik': the room opens on this phone."""
+    browser = gesprek.clients[who] = gesprek.app.test_client()
+    link = gesprek.links[who]
+    response = browser.post(link, data={"name": who, "csrf_token": csrf_from(browser.get(link).get_data(as_text=True))})
+    if response.status_code == 303:
+        gesprek.open_phone(who)
+    return response
 
 
 def remove(name: str):
@@ -514,10 +553,32 @@ WALK = [
 ]
 
 
-def test_every_phone_shows_what_a_fresh_load_of_the_room_shows(app, subtests):
+# A gesprek planned ahead: each opens their own link, prepares at home, and one tap starts it.
+PLANNED_WALK = [
+    Step("Marieke", "plans a gesprek for next week", plan_as("stagedocent", student="Sanne", praktijkopleider="Kees"),
+         303),
+    Step("Marieke", "makes Sanne's link", make_link("Sanne")),
+    Step("Marieke", "makes Kees's link", make_link("Kees")),
+    Step("Sanne", "opens her link at home", open_own_link, 303),
+    Step("Sanne", "ticks an item of her checklist", tick_an_item),
+    Step("Sanne", "marks a Leren card to bring", post("/cards/leren-05/prepare", prepared="1")),
+    Step("Marieke", "moves the gesprek to another time", post("/plan", date=NEXT_MEETING, time="15:30")),
+    Step("Marieke", "makes Kees a new link (the old one stops working)", make_link("Kees")),
+    Step("Kees", "opens his new link", open_own_link, 303),
+    Step("Kees", "marks a Begeleiden card meant for him to bring",
+         post(lambda g, w: f"/cards/{a_card('praktijkopleider', 'begeleiden')(g, w)}/prepare", prepared="1")),
+    Step("Kees", "makes a link for his laptop", make_link("Kees")),
+    Step("Sanne", "starts the gesprek at the table", post("/start")),
+    Step("Sanne", "picks the Leren card she marked", post("/cards/draw", deck="leren", card="leren-05")),
+    Step("Marieke", "deletes the gesprek", post("/delete"), compare=False, then=(everyone_is_sent_to_the_start,)),
+]
+
+
+@pytest.mark.parametrize("walk", [WALK, PLANNED_WALK], ids=["at-the-table", "planned-ahead"])
+def test_every_phone_shows_what_a_fresh_load_of_the_room_shows(app, subtests, walk):
     gesprek = Gesprek(app)
     try:
-        for number, step in enumerate(WALK, 1):
+        for number, step in enumerate(walk, 1):
             response = step.request(gesprek, step.who)
             assert response.status_code == step.status, (
                 f"step {number}, {step}: answered {response.status_code}, not {step.status}\n"

@@ -129,6 +129,9 @@
     const open = Array.from(room.querySelectorAll("details[id][open]"), function (details) { return details.id; });
     const focused = document.activeElement && document.activeElement.id;
     const section = document.activeElement && document.activeElement.closest("section[id]");
+    // Something that asks this person to act (data-in-view: a card suggested to them) scrolls into view
+    // when a push brings it; the focus stays where the hand is.
+    const calling = new Set(Array.from(room.querySelectorAll("[data-in-view][id]"), function (el) { return el.id; }));
     const text = Object.entries(fragments)
       .map(([id, html]) => '<hx-partial hx-target="#' + CSS.escape(id) + '" hx-swap="outerMorph">' + html + "</hx-partial>")
       .join("");
@@ -146,6 +149,10 @@
         if (again.id !== focused) again.closest("section").scrollIntoView({ block: "start" });
       }
       afterChange();
+      const called = Array.from(room.querySelectorAll("[data-in-view][id]")).find(function (el) {
+        return !calling.has(el.id) && el.offsetParent !== null;
+      });
+      if (called) called.scrollIntoView({ block: "center" });
     });
   }
 

@@ -174,6 +174,7 @@ def test_a_vervolggesprek_opens_with_the_previous_afspraken_and_links_back(app, 
     assert "Terugblik" in text and "Sanne vraagt elke vrijdag om feedback." in text
     assert f'href="/r/{code}/record"' in page
     assert state(people["student"], new_code)["status"] == "open"
+    assert [state(people["student"], c)["stage_moment"] for c in (code, new_code)] == ["start", "midden"]
     # the others find the new room from the old one, and join it
     old = people["praktijkopleider"].get(f"/r/{code}").get_data(as_text=True)
     assert f'href="/r/{new_code}"' in old

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.database import forget_deleted
 from webapp.domain import codes, outbox, text
+from webapp.domain.content import STAGE_MOMENTS
 from webapp.domain.refusals import RoomError
 from webapp.domain.roles import PRAKTIJKOPLEIDER, ROLES, STAGEDOCENT, STUDENT, require, require_status
 from webapp.extensions import db
@@ -79,7 +80,8 @@ def create_room(name: str, role: str, previous: Room | None = None) -> tuple[Roo
     for _attempt in range(10):
         now = utcnow()
         room = Room(code=codes.new_code(), created_at=now, expires_at=now + retention, admission=Admission.FILLING,
-                    previous_room_id=previous.id if previous else None)
+                    previous_room_id=previous.id if previous else None,
+                    stage_moment=following_moment(previous.stage_moment) if previous else "start")
         participant = Participant(name=name, role=role, token=secrets.token_urlsafe(32), arrived_at=utcnow())
         room.participants.append(participant)
         db.session.add(room)
@@ -89,6 +91,13 @@ def create_room(name: str, role: str, previous: Room | None = None) -> tuple[Roo
         except IntegrityError:  # a code collision: astronomically rare, but never a 500
             db.session.rollback()
     raise RoomError("Er ging iets mis bij het maken van een gesprek. Probeer het nog eens.", 503)
+
+
+def following_moment(moment: str) -> str:
+    """A vervolggesprek is one moment further in the stage (start, midden, eind; after eind, eind again)."""
+    moments = list(STAGE_MOMENTS)
+    position = moments.index(moment) if moment in moments else 0
+    return moments[min(position + 1, len(moments) - 1)]
 
 
 def find_room(code: str | None) -> Room:

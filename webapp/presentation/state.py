@@ -16,12 +16,16 @@ def room_state(screen: RoomScreen) -> dict:
         "locked": room.admission == Admission.LOCKED,
         "created_at": room.created_at.isoformat() + "Z",
         "expires_at": room.expires_at.isoformat() + "Z",
+        "planned_for": room.planned_for.isoformat() if room.planned_for else None,
+        "stage_moment": room.stage_moment,
+        "suggested_card": room.suggested_card_id,
         "phase": screen.phase.id,
         "phase_started_at": room.phase_started_at.isoformat() + "Z",
         "phases": [{"id": p.id, "title": p.title, "deck": p.deck, "minutes": p.minutes} for p in screen.content.phases],
         "activity": room.activity,
         "participants": [
-            {"id": p.id, "name": p.name, "role": p.role, "online": p.online, "agreed": screen.has_agreed(p)}
+            {"id": p.id, "name": p.name, "role": p.role, "online": p.online, "agreed": screen.has_agreed(p),
+             "arrived": p.arrived_at is not None}
             for p in room.active_participants
         ],
         "current_card": card_data(screen.current_card) if screen.current_card else None,

@@ -82,6 +82,18 @@ def test_looking_at_another_phase_moves_nobody(table):
     assert state(people["student"], code)["version"] == version
 
 
+def test_the_stappenplan_is_a_guide_those_who_lead_skip_or_go_back_to_any_step(table):
+    code, people, _ = table
+    looked = people["stagedocent"].get(f"/r/{code}/fasen/afronden").get_data(as_text=True)
+    assert "Ga met iedereen naar Afronden" in looked and "Jouw taak als stagedocent" in looked
+    assert "Ga met iedereen naar" not in people["praktijkopleider"].get(f"/r/{code}/fasen/afronden").get_data(
+        as_text=True)
+    for who, phase in (("stagedocent", "afronden"), ("student", "leren"), ("student", "voorbereiden")):
+        assert post_action(people[who], code, "/phase", {"phase": phase}).status_code == 200
+        assert state(people["praktijkopleider"], code)["phase"] == phase
+    assert post_action(people["praktijkopleider"], code, "/phase", {"phase": "leren"}).status_code == 403
+
+
 def test_an_unclear_card_goes_back_undiscussed(table):
     code, people, _ = table
     post_action(people["student"], code, "/cards/draw", {"deck": "leren", "card": "leren-02"})

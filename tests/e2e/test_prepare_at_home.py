@@ -22,7 +22,9 @@ def plan_next_week(page, base_url):
     page.fill("#plan-name-stagedocent", "Marieke")
     page.fill("#plan-name-student", "Sanne")
     page.fill("#plan-name-praktijkopleider", "Kees")
+    page.evaluate("window.scrollTo(0, 0)")
     snapshot(page, "6-plannen-stagedocent")
+    assert_accessible(page, "the planning form")
     page.get_by_role("button", name="Plan het gesprek").click()
     expect(page.locator("#room")).to_have_attribute("data-connected", "true")
 

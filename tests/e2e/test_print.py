@@ -59,3 +59,38 @@ def test_print_sheets_are_a4_and_never_cut_a_card(live_server, browser):
         pages_with_id = [number for number, text in enumerate(texts) if card["id"] in text]
         assert len(pages_with_id) == 1, f"{card['id']} on pages {pages_with_id}"
         assert squeeze(card["question"]) in texts[pages_with_id[0]], f"{card['id']} is cut across a page break"
+
+
+@pytest.mark.e2e
+def test_the_stappenplan_and_uitgangspunten_print_on_a4_with_every_task(live_server, browser):
+    from pathlib import Path
+
+    from webapp.domain.content import load_content
+
+    content = load_content(Path(__file__).resolve().parents[2] / "content")
+    page = browser.new_page()
+    page.goto(live_server.url + "/uitgangspunten")
+    page.emulate_media(media="print")
+    assert page.evaluate("getComputedStyle(document.querySelector('.site-header')).display") == "none"
+    pdf = pypdf.PdfReader(io.BytesIO(page.pdf(format="A4", print_background=True)))
+    page.close()
+    text = squeeze(" ".join(pdf_page.extract_text() for pdf_page in pdf.pages))
+    print(f"\n/uitgangspunten: {len(pdf.pages)} A4-pagina's")
+    assert 1 <= len(pdf.pages) <= 3
+    for pdf_page in pdf.pages:
+        assert [round(float(side), 1) for side in pdf_page.mediabox[2:]] == [round(s, 1) for s in A4_POINTS]
+    tasks = [task.text for moment in content.moments for group in moment.tasks for task in group.items]
+    tasks += [task.text for phase in content.phases for group in phase.tasks for task in group.items]
+    missing = [task for task in tasks + [p.title for p in content.principles] if squeeze(task) not in text]
+    assert missing == []
+
+
+@pytest.mark.e2e
+def test_on_the_print_sheets_help_and_why_are_at_least_11_points(live_server, browser):
+    page = browser.new_page()
+    page.goto(live_server.url + "/kaarten/print")
+    page.emulate_media(media="print")
+    sizes = page.evaluate("""() => [...document.querySelectorAll('.snijvak .kaartje-hulp li, .snijvak .waarom p')]
+        .map(el => parseFloat(getComputedStyle(el).fontSize))""")
+    page.close()
+    assert sizes and min(sizes) >= 11 * 96 / 72 - 0.01, f"smallest help or why text: {min(sizes) * 72 / 96:.1f} pt"

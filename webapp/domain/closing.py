@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from webapp.domain import dates, outbox, rooms, text, verslag
+from webapp.domain import dates, outbox, rooms, series, text, verslag
 from webapp.domain.refusals import RoomError
 from webapp.domain.roles import require, require_status
 from webapp.domain.rooms import change
@@ -42,6 +42,7 @@ def plan_next(room: Room, actor: Participant, day: str | None, clock: str | None
     planned, at = (when.date(), f"{when:%H:%M}" if clock else None) if when else (None, None)
     with change(room, actor, "plan_next"):
         room.next_meeting_date, room.next_meeting_time = planned, at
+        series.replan(room.series_id)
         room.activity = f"{actor.name} plande het volgende gesprek." if planned else \
             f"{actor.name} haalde de datum van het volgende gesprek weg."
 

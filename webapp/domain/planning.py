@@ -9,13 +9,11 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from webapp.domain import codes, dates, outbox
+from webapp.domain import codes, dates, outbox, series
 from webapp.domain.closing import clean_email
 from webapp.domain.content import STAGE_MOMENTS, get_content
 from webapp.domain.refusals import Forbidden, RoomError
@@ -63,7 +61,8 @@ def plan(invitees: list[Invitee], planner_role: str, day: str | None, clock: str
         raise RoomError("Kies of dit gesprek aan het begin, in het midden of aan het eind van de stage is.", 400)
     now = utcnow()
     for _attempt in range(10):
-        room = Room(code=codes.new_code(), created_at=now, expires_at=_kept_until(when), status=RoomStatus.PLANNED,
+        room = Room(code=codes.new_code(), created_at=now, expires_at=now + series.retention(),
+                    series_id=series.new_series().id, status=RoomStatus.PLANNED,
                     admission=Admission.LOCKED, planned_for=when, stage_moment=stage_moment,
                     phase=get_content().phases[0].id, activity="")
         links = {}
@@ -79,6 +78,7 @@ def plan(invitees: list[Invitee], planner_role: str, day: str | None, clock: str
         except IntegrityError:  # a code collision: astronomically rare, but never a 500
             db.session.rollback()
             continue
+        series.replan(room.series_id)
         for participant in room.participants:
             if participant.email:
                 outbox.enqueue(recipient=participant.email, room_id=room.id, participant_id=participant.id,
@@ -88,15 +88,11 @@ def plan(invitees: list[Invitee], planner_role: str, day: str | None, clock: str
     raise RoomError("Er ging iets mis bij het plannen. Probeer het nog eens.", 503)
 
 
-def _kept_until(when: datetime) -> datetime:
-    """A planned conversation is kept until the retention time after its date, not after the day it was made."""
-    return max(utcnow(), when) + timedelta(days=current_app.config["RETENTION_DAYS"])
-
-
 def reschedule(room: Room, actor: Participant, day: str | None, clock: str | None) -> None:
     when = dates.parse_meeting(day, clock, required=True)
     with change(room, actor, "plan_meeting"):
-        room.planned_for, room.expires_at = when, _kept_until(when)
+        room.planned_for = when
+        series.replan(room.series_id)
         room.activity = f"{actor.name} zette het gesprek op {dates.dutch_moment(when)}."
 
 

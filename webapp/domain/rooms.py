@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.database import forget_deleted
-from webapp.domain import codes, outbox, text
+from webapp.domain import codes, outbox, series, text
 from webapp.domain.content import STAGE_MOMENTS
 from webapp.domain.refusals import RoomError
 from webapp.domain.roles import PRAKTIJKOPLEIDER, ROLES, STAGEDOCENT, STUDENT, require, require_status
@@ -37,7 +37,9 @@ def bump_version(room: Room) -> int:
     new_version = db.session.execute(
         update(Room).where(Room.id == room.id).values(version=Room.version + 1).returning(Room.version)
     ).scalar_one()
+    series_id = room.series_id
     db.session.expire(room)
+    series.touch(series_id)
     db.session.info.setdefault(CHANGED_ROOMS, set()).add(room.id)
     return new_version
 
@@ -81,6 +83,7 @@ def create_room(name: str, role: str, previous: Room | None = None) -> tuple[Roo
         now = utcnow()
         room = Room(code=codes.new_code(), created_at=now, expires_at=now + retention, admission=Admission.FILLING,
                     previous_room_id=previous.id if previous else None,
+                    series_id=previous.series_id if previous else series.new_series().id,
                     stage_moment=following_moment(previous.stage_moment) if previous else "start")
         participant = Participant(name=name, role=role, token=secrets.token_urlsafe(32), arrived_at=utcnow())
         room.participants.append(participant)
@@ -214,6 +217,7 @@ def _delete_rooms(room_ids: list[int]) -> None:
     the copies of the deleted pages in the write-ahead log."""
     mail_files = outbox.message_ids_of(room_ids)
     db.session.execute(delete(Room).where(Room.id.in_(room_ids)))
+    series.remove_empty()
     db.session.commit()
     forget_files(mail_files)
     forget_deleted()

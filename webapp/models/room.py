@@ -60,6 +60,8 @@ class Room(db.Model):
     next_meeting_time: Mapped[str | None] = mapped_column(String(5), default=None)
     # A vervolggesprek points back to the conversation before it, so a series reads as one story.
     previous_room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id", ondelete="SET NULL"), default=None)
+    # The stage this conversation is part of (webapp/models/series.py); deleting the series deletes it.
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
 
     # What each deelnemer's phones were last sent: {participant id: {element id: digest of its HTML}}, as JSON.
     # Kept with the room, in the change's own transaction, so the next change pushes exactly what differs.
@@ -91,6 +93,11 @@ class Participant(db.Model):
     # hash is kept) binds a phone to it; `arrived_at` stays empty until they open it.
     link_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     arrived_at: Mapped[datetime | None] = mapped_column(default=None)
+    # In a vervolggesprek: the same person in the conversation before, whose phone comes in with one tap.
+    previous_participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL"), default=None)
+    # Raised to revoke this person's link to the verslag in their mail (the link names the number).
+    record_link_version: Mapped[int] = mapped_column(default=0, server_default="0")
     removed_at: Mapped[datetime | None] = mapped_column(default=None)
     # Closing: where this person wants the verslag (shown to nobody else), their Akkoord and remark.
     email: Mapped[str | None] = mapped_column(String(254), default=None)

@@ -1,0 +1,56 @@
+"""The series a conversation is part of: a stage's start, midden and eind conversation, and more.
+
+Retention counts from the series, not from one conversation: every change in any of its conversations
+touches the series, and all its conversations are kept until RETENTION_DAYS after that, or after the latest
+conversation planned in it, whichever is later. So a vervolggesprek planned for after the retention time
+keeps the series alive, and the verslag is there for the eind-beoordeling.
+"""
+from datetime import datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+
+from webapp.extensions import db
+from webapp.models import Room, Series
+from webapp.models.room import utcnow
+
+
+def retention() -> timedelta:
+    return timedelta(days=current_app.config["RETENTION_DAYS"])
+
+
+def expiry(touched_at: datetime, keep_until: datetime | None) -> datetime:
+    return max(touched_at, keep_until or touched_at) + retention()
+
+
+def new_series() -> Series:
+    series = Series(created_at=utcnow(), touched_at=utcnow())
+    db.session.add(series)
+    db.session.flush()
+    return series
+
+
+def touch(series_id: int) -> None:
+    """Activity in the series: all its conversations are kept for the retention time from now (or from the
+    latest planned date). Two statements, in the change's own transaction."""
+    now = utcnow()
+    keep_until = db.session.execute(update(Series).where(Series.id == series_id).values(touched_at=now)
+                                    .returning(Series.keep_until)).scalar_one_or_none()
+    db.session.execute(update(Room).where(Room.series_id == series_id)
+                       .values(expires_at=expiry(now, keep_until)).execution_options(synchronize_session=False))
+
+
+def replan(series_id: int) -> None:
+    """After a date changed in the series (a planned conversation, the next one planned while closing):
+    it is kept until the retention time after the latest date planned in it."""
+    planned, next_day = db.session.execute(
+        select(func.max(Room.planned_for), func.max(Room.next_meeting_date)).where(Room.series_id == series_id)).one()
+    dates = [planned, datetime.combine(next_day, time()) if next_day else None]
+    latest = max((day for day in dates if day is not None), default=None)
+    db.session.execute(update(Series).where(Series.id == series_id).values(keep_until=latest))
+    touch(series_id)
+
+
+def remove_empty() -> None:
+    """Series whose conversations are all gone go too."""
+    db.session.execute(delete(Series).where(~select(Room.id).where(Room.series_id == Series.id).exists()))

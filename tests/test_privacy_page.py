@@ -79,13 +79,26 @@ def test_every_page_with_a_footer_links_to_privacy(client, url):
 def test_the_page_says_what_is_kept_how_long_and_how_to_have_it_deleted(app, client):
     text = " ".join(privacy_texts(client))
     days = app.config["RETENTION_DAYS"]
-    assert f"Na {days} dagen wissen we het hele gesprek." in text
+    assert "We bewaren de gesprekken zo lang als de stage duurt." in text
+    assert f"Is er {days} dagen niets gebeurd in de gesprekken van een stage?" in text
+    assert f"Dan wissen we pas {days} dagen na de datum van dat gesprek." in text
     assert "De stagedocent kan het gesprek meteen wissen" in text
     for kept in ("voornaam", "rol", "afspraken", "notities", "opmerking", "e-mailadres", "verslag"):
         assert kept in text, kept
     assert "Je e-mailadres halen we weg als de mail is verstuurd." in text
     assert "geen reclame" in text and "andere websites" in text and "andere bedrijven" in text
     assert "cookie" in text
+
+
+def test_the_page_says_what_mijn_gesprekken_keeps_and_why(app, client):
+    """Only a code made from the address, while the series exists, so student and stagedocent find their
+    conversations without a password."""
+    text = " ".join(privacy_texts(client))
+    assert "Daarvoor bewaren we een code die we van je e-mailadres maken." in text
+    assert "Het adres zelf bewaren we daarvoor niet." in text
+    assert "De code blijft zo lang als de gesprekken van de stage." in text
+    assert "Zo vinden de student en de stagedocent hun gesprekken terug, zonder wachtwoord." in text
+    assert f"De link werkt {app.config['SIGN_IN_MINUTES']} minuten en één keer." in text
 
 
 def test_the_page_speaks_to_you_as_je(client):

@@ -206,7 +206,7 @@ class Gesprek:
         """Every phone applies what it was pushed; then what differs from a fresh load, and which claims fail."""
         for phone in self.phones.values():
             phone.apply_pushes()
-        pages = {phone: fresh(phone.client, self.code) for phone in self.phones.values()} if step.compare else {}
+        pages = {phone: fresh(phone.client, phone.code) for phone in self.phones.values()} if step.compare else {}
         claims = (*step.then, activity_line_follows) if step.compare else step.then
         problems = [problem for claim in claims for problem in claim(self)]
         for phone, page in pages.items():
@@ -288,6 +288,25 @@ def open_own_link(gesprek: Gesprek, who: str):
     response = browser.post(link, data={"name": who, "csrf_token": csrf_from(browser.get(link).get_data(as_text=True))})
     if response.status_code == 303:
         gesprek.open_phone(who)
+    return response
+
+
+def one_tap_into_the_follow_up(gesprek: Gesprek, who: str):
+    """"Naar het vervolggesprek" on the sent gesprek's screen: one tap, and this phone is in the vervolggesprek as
+    the same person. From the first tap the walk goes on there; a phone whose person is not in yet stays on the
+    sent gesprek (and is compared with that), and one whose person is in goes along (who started it)."""
+    client = gesprek.clients[who]
+    page = BeautifulSoup(client.get(f"/r/{gesprek.phones[who].code}").get_data(as_text=True), "html.parser")
+    button = page.find(id="knop-naar-vervolg")
+    response = client.post(button["hx-post"], headers={"X-CSRFToken": csrf_from(str(page)), "HX-Request": "true"})
+    if response.status_code == 200 and response.headers.get("HX-Redirect"):
+        gesprek.code = response.headers["HX-Redirect"].rsplit("/", 1)[-1]
+        gesprek.afspraken = []
+        for name, phone in list(gesprek.phones.items()):
+            if phone.code != gesprek.code and 'id="room"' in phone.client.get(f"/r/{gesprek.code}").get_data(
+                    as_text=True):
+                phone.sio.disconnect()
+                gesprek.open_phone(name)
     return response
 
 
@@ -395,9 +414,9 @@ def edit(n: int, what: str):
 def activity_line_follows(gesprek: Gesprek) -> list[str]:
     """(After every step) the activity line tells what the room says happened last: in #stap while the
     conversation is open, in #verslag while closing and after."""
-    activity = gesprek.state()["activity"]
     found = []
     for phone in gesprek.phones.values():
+        activity = phone.client.get(f"/r/{phone.code}/state.json").get_json()["activity"]
         line = BeautifulSoup((phone.screen["stap"] or "") + (phone.screen["verslag"] or ""),
                              "html.parser").select_one(".activity")
         shown = " ".join(line.get_text().split()) if line else None
@@ -549,6 +568,14 @@ WALK = [
     agree("Sanne"), agree("Marieke"), agree("Kees", then=(reads("Marieke", ALL_AGREED),)),
     Step("Marieke", "sends the verslag", post("/finalize")),
     Step("Sanne", "starts the vervolggesprek", post("/follow-up")),
+    # The series: the others go on with one tap each, and all three look back on last time's afspraken and tasks
+    Step("Marieke", "goes on to the vervolggesprek with one tap", one_tap_into_the_follow_up),
+    Step("Kees", "goes on to the vervolggesprek with one tap", one_tap_into_the_follow_up),
+    Step("Kees", "marks an afspraak of last time gedaan", post("/review", kind="afspraak", position="0",
+                                                                 outcome="gedaan")),
+    Step("Sanne", "marks a task of last time loopt nog", post("/review", kind="taak", position="0", outcome="loopt")),
+    Step("Marieke", "changes the afspraak to niet gelukt", post("/review", kind="afspraak", position="0",
+                                                                  outcome="niet-gelukt")),
     Step("Marieke", "deletes the gesprek", post("/delete"), compare=False, then=(everyone_is_sent_to_the_start,)),
 ]
 

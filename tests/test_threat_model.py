@@ -229,23 +229,24 @@ def test_a_locked_room_lets_nobody_new_in_with_the_code(app):
     assert state(people["stagedocent"], code) == before
 
 
-def test_a_forwarded_verslag_link_opens_nothing_for_someone_else(app):
-    """The mail carries the verslag's link (with the code); whoever the mail is forwarded to gets nothing."""
+def test_a_forwarded_verslag_link_shows_the_verslag_read_only_and_no_place_in_the_room(app):
+    """The mail carries the recipient's own link to the verslag (a signed token): whoever the mail is forwarded to
+    can read it, as the recipient could, but gets no place in the room and nothing else of it."""
     from urllib.parse import urlparse
 
     code, _people = room_b(app, "closed")
     with app.app_context():
         outbox.deliver_due()
         [message] = app.extensions["mailman"].outbox
-        link = re.search(r"https?://\S+/record\b", message.body).group(0)
-    path = urlparse(link).path
-    assert path == f"/r/{code}/record"
+        link = re.search(r"https?://\S+/verslag/\S+", message.body).group(0)
     reader = app.test_client()
-    response = reader.get(path)
-    assert 400 <= response.status_code < 500 and found(response.data) == []
+    path = urlparse(link).path
+    assert code not in path
+    assert reader.get(path).status_code == 200
+    assert reader.get(f"/r/{code}/record").status_code == 404
+    assert reader.get(f"/r/{code}/state.json").status_code == 404
     refused = join(reader, code, "Lezer", "praktijkopleider")  # a closed conversation takes nobody in
     assert refused.status_code == 403 and found(refused.data) == []
-    assert reader.get(path).status_code >= 400
 
 
 def test_a_page_on_another_site_cannot_open_the_socket(app):

@@ -34,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from webapp import database, errors, security, workers
     from webapp.domain import content, outbox
     from webapp.presentation import templating
-    from webapp.views import main, pages, room
+    from webapp.views import main, mine, pages, records, room
     workers.init_app(app)
     content.init_app(app)  # raises on broken content: the app refuses to start
     database.init_app(app)
@@ -42,8 +42,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     security.init_app(app)
-    for blueprint in (main.bp, pages.bp, room.bp):
+    for blueprint in (main.bp, pages.bp, room.bp, records.bp, mine.bp):
         app.register_blueprint(blueprint)
+    mine.init_app(app)  # Flask-Login for Mijn gesprekken; the series' timeline for every template
 
     from realtime import events, sync
     events.register(socketio)

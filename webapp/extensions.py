@@ -1,6 +1,7 @@
 """Extension objects, created once here and bound to the app in create_app()."""
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
@@ -27,3 +28,4 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 mail = Mail()
 socketio = SocketIO()
+login_manager = LoginManager()  # Mijn gesprekken: who is signed in (webapp/views/mine.py)

@@ -13,7 +13,7 @@ def init_app(app: Flask) -> None:
     def harden(response):
         # A room's pages, its verslag and PDF and state.json hold what people said: no copy in any cache,
         # nor in the back-forward cache of a shared school device.
-        if request.blueprint == "room":
+        if request.blueprint in ("room", "mine"):  # mine: Mijn gesprekken, the overview of a signed-in person
             response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("Content-Security-Policy", POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

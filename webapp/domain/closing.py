@@ -5,17 +5,18 @@ An Akkoord names the version of the draft it was given to (verslag.version_of), 
 takes it back by itself: there is nothing to reset, and nothing a new kind of change can forget.
 """
 import re
+import secrets
 from collections.abc import Callable
 
 from sqlalchemy import select
 
-from webapp.domain import dates, outbox, rooms, series, text, verslag
+from webapp.domain import accounts, dates, outbox, rooms, series, text, verslag
 from webapp.domain.refusals import RoomError
 from webapp.domain.roles import require, require_status
 from webapp.domain.rooms import change
 from webapp.extensions import db
 from webapp.models import Participant, Record, Room
-from webapp.models.room import RoomStatus, utcnow
+from webapp.models.room import Admission, RoomStatus, utcnow
 
 REMARK_MAX = 500
 EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
@@ -66,6 +67,7 @@ def confirm(room: Room, actor: Participant, email: str | None, remark: str | Non
         if seen_version != version:
             raise RoomError("Het verslag is net veranderd. Lees het nieuwe verslag en geef dan akkoord.", 409)
         actor.email, actor.remark = address, remark
+        accounts.remember_member(room.series_id, actor.role, actor.name, address)  # for Mijn gesprekken
         actor.agreed_at, actor.agreed_to = utcnow(), version
         room.activity = f"{actor.name} gaf akkoord."
 
@@ -76,10 +78,11 @@ def not_agreed(data: dict) -> list[str]:
 
 
 def finalize(room: Room, actor: Participant, force: bool,
-             compose_mail: Callable[[dict, str, str], dict]) -> Record:
+             compose_mail: Callable[[dict, str, Participant], dict]) -> Record:
     """Send: freeze the verslag and queue one mail per address, in one transaction. `compose_mail(data,
-    content_hash, role)` gives the mail's parts for a deelnemer with that role: it opens with their own tasks
-    and afspraken. The view passes it in, as rendering is not the domain's job."""
+    content_hash, participant)` gives the mail's parts for that deelnemer: it opens with their own tasks and
+    afspraken and carries their own link to the verslag (record_links). The view passes it in, as rendering
+    is not the domain's job."""
     with change(room, actor, "send_record"):
         data = verslag.snapshot(room)
         missing = not_agreed(data)
@@ -87,13 +90,10 @@ def finalize(room: Room, actor: Participant, force: bool,
             raise RoomError(f"Nog niet iedereen gaf akkoord: {', '.join(missing)}. Wil je toch versturen?", 409)
         record = verslag.freeze(room, data)
         db.session.add(record)
-        parts_for_role: dict[str, dict] = {}
         for participant in room.active_participants:
             if participant.email:
-                if participant.role not in parts_for_role:
-                    parts_for_role[participant.role] = compose_mail(data, record.content_hash, participant.role)
                 outbox.enqueue(recipient=participant.email, room_id=room.id, participant_id=participant.id,
-                               **parts_for_role[participant.role])
+                               **compose_mail(data, record.content_hash, participant))
         for participant in room.participants:  # those taken out too: nobody's address stays with the room
             participant.email = None  # from here on only the outbox needs it, until the mail is out
         room.status = RoomStatus.CLOSED
@@ -109,9 +109,17 @@ def follow_up_of(room: Room) -> Room | None:
     return db.session.scalar(select(Room).where(Room.previous_room_id == room.id).order_by(Room.id))
 
 
+def previous_of(room: Room) -> Room | None:
+    """The conversation this vervolggesprek follows (None for a first one, or when that one was deleted)."""
+    return db.session.get(Room, room.previous_room_id) if room.previous_room_id else None
+
+
 def start_follow_up(room: Room, actor: Participant) -> tuple[Room, Participant]:
-    """A vervolggesprek: a new room with a new code that looks back on this one's afspraken. This room
-    changes after the new one exists, so its screens link to it."""
+    """A vervolggesprek: a new room with a new code that looks back on this one's afspraken, in the same series.
+    Everyone still in this conversation has a place in it, with the same name and role, waiting for them (as in
+    a planned conversation); the one who starts it is in at once. The code alone lets nobody else in (locked):
+    each of the others comes in with one tap from this room (`carry_over`). This room changes after the new
+    one exists, so its screens link to it."""
     require(actor.role, "start_follow_up")
     require_status(room.status, "start_follow_up")
     existing = follow_up_of(room)
@@ -119,5 +127,33 @@ def start_follow_up(room: Room, actor: Participant) -> tuple[Room, Participant]:
         raise RoomError(f"Er is al een vervolggesprek: {existing.code}.", 409)
     new_room, me = rooms.create_room(actor.name, actor.role, previous=room)
     with change(room, actor, "start_follow_up"):
+        rooms.bump_version(new_room)
+        me.previous_participant_id = actor.id
+        for participant in room.active_participants:
+            if participant.id != actor.id:
+                new_room.participants.append(Participant(
+                    name=participant.name, role=participant.role, token=secrets.token_urlsafe(32),
+                    previous_participant_id=participant.id, arrived_at=None))
+        new_room.admission = Admission.LOCKED  # as a planned conversation: the code alone lets nobody in
+        new_room.activity = f"{actor.name} startte het vervolggesprek."
         room.activity = f"{actor.name} startte een vervolggesprek."
     return new_room, me
+
+
+def carried_place(room: Room, before: Participant | None) -> Participant | None:
+    """The place in this vervolggesprek for someone who was in the conversation before (`before`), if any."""
+    if before is None or before.room_id != room.previous_room_id:
+        return None
+    return next((p for p in room.participants if p.previous_participant_id == before.id), None)
+
+
+def carry_over(room: Room, place: Participant) -> None:
+    """One tap from the conversation before: the person comes in as themselves, in their waiting place."""
+    if place.removed_at is not None:
+        raise RoomError("De stagedocent heeft je uit dit gesprek gehaald. Vraag de stagedocent om je weer toe te "
+                        "laten.", 403)
+    if place.arrived_at is not None:
+        return  # already in (from another phone of theirs): nothing changes
+    with change(room, None, None):
+        place.arrived_at = utcnow()
+        room.activity = f"{place.name} doet mee."

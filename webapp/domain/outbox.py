@@ -7,6 +7,7 @@ then only the one message in flight, under the same Message-ID.
 """
 from __future__ import annotations
 
+import base64
 import json
 import signal
 import smtplib
@@ -69,12 +70,13 @@ def enqueue(*, recipient: str, subject: str, text_body: str, html_body: str | No
             attachments=(), room_id: int | None = None, participant_id: int | None = None) -> OutboxMessage:
     """Queue one email to one address; the caller commits it with the change that causes it.
 
-    `attachments` is a sequence of dicts {"filename", "content" (text), "mimetype"}.
+    `attachments` is a sequence of dicts {"filename", "content" (text, or bytes: kept as base64), "mimetype"}.
     Raises ValueError for anything but a single plain address.
     """
     recipient = _single_address(recipient)
-    stored = [{"filename": str(a["filename"]), "content": str(a["content"]), "mimetype": str(a["mimetype"])}
-              for a in attachments]
+    stored = [{"filename": str(a["filename"]), "mimetype": str(a["mimetype"]),
+               **({"content": base64.b64encode(a["content"]).decode(), "base64": True}
+                  if isinstance(a["content"], bytes) else {"content": str(a["content"])})} for a in attachments]
     now = utcnow()
     message = OutboxMessage(
         room_id=room_id,
@@ -265,7 +267,8 @@ def _send(connection, message: OutboxMessage) -> None:
     if message.html_body:
         email.attach_alternative(message.html_body, "text/html")
     for attachment in json.loads(message.attachments):
-        email.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
+        content = base64.b64decode(attachment["content"]) if attachment.get("base64") else attachment["content"]
+        email.attach(attachment["filename"], content, attachment["mimetype"])
     if connection.send_messages([email]) != 1:
         raise RuntimeError("the mail backend did not take the message")
 

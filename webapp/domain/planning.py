@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from webapp.domain import codes, dates, outbox, series
+from webapp.domain import accounts, codes, dates, outbox, series
 from webapp.domain.closing import clean_email
 from webapp.domain.content import STAGE_MOMENTS, get_content
 from webapp.domain.refusals import Forbidden, RoomError
@@ -79,6 +79,7 @@ def plan(invitees: list[Invitee], planner_role: str, day: str | None, clock: str
             db.session.rollback()
             continue
         series.replan(room.series_id)
+        accounts.remember_members(room)  # the addresses given find this series in Mijn gesprekken
         for participant in room.participants:
             if participant.email:
                 outbox.enqueue(recipient=participant.email, room_id=room.id, participant_id=participant.id,

@@ -67,8 +67,11 @@ PERMISSIONS = {
     "give_consent": Rule(EVERYONE, {CLOSING}, "Je kunt nu geen akkoord geven."),
     "send_record": Rule({STAGEDOCENT}, {CLOSING}, "Alleen de stagedocent kan het verslag versturen."),
     "follow_mail": Rule({STAGEDOCENT}, {CLOSED}, "Alleen de stagedocent ziet of de mail is aangekomen."),
+    "revoke_record_links": Rule({STAGEDOCENT}, {CLOSED}, "Alleen de stagedocent kan de links in de mail intrekken."),
     "start_follow_up": Rule({STUDENT, STAGEDOCENT}, {CLOSED},
                             "Alleen de student of de stagedocent start een vervolggesprek."),
+    # A vervolggesprek looks back: anyone marks an afspraak or task of last time (the last choice counts).
+    "review": Rule(EVERYONE, {OPEN}, "Je kunt hier niet terugkijken op het vorige gesprek."),
 }
 
 # Who a phone waits for when it may not do an action itself ("wacht op ...").

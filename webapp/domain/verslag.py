@@ -5,7 +5,7 @@ import hashlib
 import json
 from datetime import date, datetime, time
 
-from webapp.domain import agreements, meeting
+from webapp.domain import agreements, meeting, review
 from webapp.domain.agenda import meeting_ics
 from webapp.domain.agreements import when_label, who_label
 from webapp.domain.content import get_content
@@ -20,7 +20,8 @@ AFTER = "na"  # the stappenplan's moment after the conversation: each role's tas
 
 def text_of(room: Room) -> dict:
     """What the verslag says, the part people agree to: who was there, the afspraken, each role's tasks after
-    the conversation, the cards and notes, the next conversation. Not the date, and not who agreed or
+    the conversation, in a vervolggesprek how the previous afspraken and tasks went (webapp/domain/review.py),
+    the cards and notes, the next conversation. Not the date, and not who agreed or
     remarked. The tasks are copied in as text, so a sent verslag keeps them as they were that day."""
     content = get_content()
     previous = db.session.get(Room, room.previous_room_id) if room.previous_room_id else None
@@ -31,6 +32,7 @@ def text_of(room: Room) -> dict:
         "agreements": [{"what": a.what, "who": who_label(a.who), "roles": a.who_roles, "when": when_label(a.when)}
                        for a in agreements.live_agreements(room)],
         "tasks_after": tasks_after(room),
+        "review": review.text_of(room),
         "discussed": [{"id": card.id, "set": content.deck(card.deck).title, "question": card.question,
                        "note": rc.note} for card, rc in meeting.discussed(room)],
         "next_meeting": ({"date": room.next_meeting_date.isoformat(), "time": room.next_meeting_time or ""}

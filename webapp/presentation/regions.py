@@ -17,7 +17,7 @@ from webapp.models import Participant
 from webapp.presentation.screen import RoomScreen
 
 SHARED = ("fase", "kaartje", "stap", "verslag", "afspraken", "besproken", "gepland", "gekozen", "klaar", "deelnemers",
-          "tabs")
+          "tabs", "terugblik")
 OWN = ("mijn-lijst", "mijn-akkoord")
 
 

@@ -2,7 +2,7 @@
 and shared by every deelnemer's screen rendered for the same change."""
 from functools import cached_property
 
-from webapp.domain import agreements, closing, meeting, verslag
+from webapp.domain import agreements, closing, meeting, review, verslag
 from webapp.domain.content import STAGE_MOMENTS, Card, Content, Deck, Phase, get_content
 from webapp.domain.roles import LABELS, ROLES, STUDENT, may, may_take
 from webapp.extensions import db
@@ -174,6 +174,13 @@ class RoomScreen:
         previous = db.session.get(Room, self.room.previous_room_id)
         record = closing.record_of(previous) if previous else None
         return record.data if record else None
+
+    review_outcomes = review.OUTCOMES  # outcome -> its label, in the order of the buttons
+
+    @cached_property
+    def review_items(self) -> list[review.Item]:
+        """What a vervolggesprek looks back on (the previous afspraken and "na" tasks), each with its outcome."""
+        return review.items(self.room, self.previous_record)
 
     @cached_property
     def record(self) -> Record | None:

@@ -61,4 +61,4 @@ def load_room_and_deelnemer():
         raise NOT_YOURS
 
 
-from webapp.views.room import agreements, closing, conversation, people, planning  # noqa: E402,F401  (routes on bp)
+from webapp.views.room import agreements, closing, conversation, people, planning, series  # noqa: E402,F401  (routes)

@@ -1,11 +1,11 @@
 """Closing: afronden, akkoord, versturen, the verslag page and the vervolggesprek."""
 from flask import g, make_response, render_template, request, url_for
 
-from webapp.domain import closing, outbox
+from webapp.domain import closing, outbox, record_links
 from webapp.domain.refusals import RoomError
 from webapp.domain.roles import require
 from webapp.presentation.regions import Renderer
-from webapp.presentation.verslag_mail import mail_parts
+from webapp.presentation.verslag_mail import composer
 from webapp.presentation.verslag_pdf import render_pdf
 from webapp.views.identity import remember
 from webapp.views.responses import changed, fragment, navigate
@@ -52,9 +52,11 @@ def confirm():
 @bp.post("/finalize")
 def finalize():
     """The stagedocent sends: the verslag is frozen and mailed; with force=1 also without everyone's Akkoord."""
-    record_url = url_for(".record", code=g.room.code, _external=True)
+    def link_for(participant):  # each person's own link to the verslag, for any device (record_links)
+        return url_for("records.record", token=record_links.token_for(participant), _external=True)
+
     closing.finalize(g.room, g.me, request.form.get("force") == "1",
-                     compose_mail=lambda data, content_hash, role: mail_parts(data, content_hash, record_url, role))
+                     compose_mail=composer(link_for, record_links.valid_until()))
     return changed(message="Het verslag is verstuurd.", focus="#verslag-title")
 
 
@@ -97,6 +99,13 @@ def retry_mail():
     """'Probeer opnieuw': mail that failed is sent at once instead of after the waiting time."""
     require(g.me.role, "follow_mail")
     outbox.retry_now(g.room.id)
+    return mail_status()
+
+
+@bp.post("/record-links/revoke")
+def revoke_record_links():
+    """The stagedocent ends the links to the verslag in everyone's mail; the verslag stays in the room."""
+    record_links.revoke(g.room, g.me)
     return mail_status()
 
 

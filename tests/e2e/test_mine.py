@@ -1,0 +1,120 @@
+"""Mijn gesprekken on the stagedocent's phone (360 x 740): Marieke has had a conversation with Sanne and planned one
+with Ahmed; she asks for a sign-in link, opens it from her mail, and sees both students' stages with their
+timelines. With SCREENSHOT_DIR set, the overview is saved there (docs/screenshots/ for the README)."""
+import email
+import email.policy
+import re
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.audit import assert_accessible, assert_no_sideways_scroll, large_text
+from tests.e2e.steps import add_agreement, go_to_last_step, join, start
+from tests.e2e.test_meeting_screen import snapshot
+
+pytestmark = pytest.mark.e2e
+
+MARIEKE = "marieke@school.example"
+SUBJECT = "Je link voor Mijn gesprekken"
+
+
+def have_a_conversation(docent, student, opleider, base_url):
+    """Marieke and Sanne, with Kees: one afspraak, each agrees (Marieke and Sanne with their address), sent."""
+    code = start(docent, base_url, "Marieke", "stagedocent")
+    join(student, base_url, code, "Sanne", "student")
+    join(opleider, base_url, code, "Kees", "praktijkopleider")
+    add_agreement(docent, "Sanne vraagt elke vrijdag om feedback.")
+    go_to_last_step(docent)
+    docent.on("dialog", lambda dialog: dialog.accept())
+    docent.get_by_role("button", name="Gesprek afronden").click()
+    for page, address in ((docent, MARIEKE), (student, "sanne@student.example"), (opleider, "")):
+        expect(page.locator("#akkoord-email")).to_be_visible()
+        page.fill("#akkoord-email", address)
+        page.get_by_role("button", name="Akkoord", exact=True).click()
+        expect(page.locator("#mijn-akkoord")).to_contain_text("Je gaf akkoord.")
+    expect(docent.locator('#verslag [data-agreed="true"]')).to_have_count(3)
+    docent.get_by_role("button", name="Verstuur het verslag").click()
+    expect(docent.locator("#verslag")).to_contain_text("Het gesprek is afgerond")
+
+
+def plan_with_ahmed(docent, base_url):
+    """Marieke plans a first conversation with Ahmed in two weeks, with both their addresses."""
+    docent.goto(base_url + "/plannen")
+    docent.get_by_role("radio", name="De stagedocent").check()
+    docent.fill("#plan-date", (date.today() + timedelta(days=14)).isoformat())
+    docent.fill("#plan-time", "10:30")
+    docent.fill("#plan-name-stagedocent", "Marieke")
+    docent.fill("#plan-email-stagedocent", MARIEKE)
+    docent.fill("#plan-name-student", "Ahmed")
+    docent.fill("#plan-email-student", "ahmed@student.example")
+    docent.fill("#plan-name-praktijkopleider", "Fatima")
+    docent.get_by_role("button", name="Plan het gesprek").click()
+    expect(docent.locator("#room")).to_have_attribute("data-connected", "true")
+
+
+def sign_in_link(mail_dir: Path, address: str, timeout: float = 30) -> str:
+    """The link in the sign-in mail the server's sender wrote to a file (MAIL_BACKEND=file)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in mail_dir.glob("*.eml") if mail_dir.exists() else ():
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if message["Subject"] == SUBJECT and message["To"] == address:
+                return re.search(r"http://\S+/mijn-gesprekken/inloggen/\S+", message.get_body(("plain",))
+                                 .get_content()).group(0)
+        time.sleep(0.3)
+    raise AssertionError(f"no sign-in mail to {address} in {mail_dir}")
+
+
+def test_the_stagedocent_sees_both_students_in_mijn_gesprekken(live_server, phone):
+    docent, sanne, kees = phone(), phone(), phone()
+    have_a_conversation(docent, sanne, kees, live_server.url)
+    plan_with_ahmed(docent, live_server.url)
+
+    # Not signed in: the overview sends her to the form; the start page links to it.
+    docent.goto(live_server.url + "/")
+    docent.get_by_role("link", name="Naar Mijn gesprekken").click()
+    expect(docent.locator("h1")).to_have_text("Mijn gesprekken")
+    docent.fill("#inloggen-email", MARIEKE)
+    docent.get_by_role("button", name="Stuur mij een link").click()
+    expect(docent.locator("#link-gevraagd")).to_contain_text("Als dit adres bij een gesprek hoort")
+
+    url = sign_in_link(Path(live_server.env["MAIL_FILE_PATH"]), MARIEKE)
+    docent.goto(url)
+    expect(docent.locator("h1")).to_have_text("Inloggen bij Mijn gesprekken")
+    docent.get_by_role("button", name="Inloggen").click()
+
+    expect(docent.locator("h1")).to_have_text("Mijn gesprekken")
+    stages = docent.locator("section.serie")
+    expect(stages).to_have_count(2)
+    ahmed, sanne_stage = stages.nth(0), stages.nth(1)
+    expect(ahmed.locator("h2")).to_have_text("Stage van Ahmed")
+    expect(ahmed).to_contain_text("Praktijkopleider: Fatima")
+    expect(ahmed).to_contain_text("om 10:30")
+    expect(ahmed.get_by_role("img", name="Tijdlijn van de stage")).to_be_visible()
+    expect(sanne_stage.locator("h2")).to_have_text("Stage van Sanne")
+    expect(sanne_stage).to_contain_text("Sanne vraagt elke vrijdag om feedback.")
+    expect(sanne_stage).to_contain_text("1 gesprek: 1 afgerond.")
+    # Her phone took part in both: each conversation opens from here.
+    expect(docent.locator("section.serie ol a")).to_have_count(2)
+    docent.evaluate("window.scrollTo(0, 0)")
+    snapshot(docent, "12-mijn-gesprekken-stagedocent")
+    assert_accessible(docent, "Mijn gesprekken, stagedocent with two students")
+
+    # Sanne's phone took part, but it is not signed in: nothing of it shows there.
+    sanne.goto(live_server.url + "/mijn-gesprekken")
+    expect(sanne.locator("h1")).to_have_text("Mijn gesprekken")
+    expect(sanne.locator("#inloggen-email")).to_be_visible()
+    expect(sanne.locator("main")).not_to_contain_text("Ahmed")
+
+    # The link worked once: on another device it says so, and shows nothing.
+    kees.goto(url)
+    expect(kees.locator("h1")).to_have_text("Deze link werkt niet meer")
+    expect(kees.locator("main")).not_to_contain_text("Sanne vraagt")
+
+    large_text(docent)
+    assert_no_sideways_scroll(docent, "Mijn gesprekken at 200% text")
+    docent.get_by_role("button", name="Uitloggen").click()
+    expect(docent.locator("main")).to_contain_text("Je bent uitgelogd.")

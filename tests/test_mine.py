@@ -1,0 +1,264 @@
+"""Mijn gesprekken: the student and the stagedocent sign in with a one-time link by mail and see their own series,
+with nothing of it for anyone else. The conversations are made the way people make them: over HTTP."""
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import csrf_from
+from tests.helpers import agree, join, post_action, start_room, text_of
+from tests.test_closing_mail import deliver, smtp  # noqa: F401  (the real SMTP server on loopback)
+from tests.test_planning import planned_room
+from webapp.domain import accounts
+from webapp.extensions import db
+from webapp.models import OutboxMessage, Review, Room, SeriesMember, SignIn
+
+LINK = re.compile(r"http://localhost/mijn-gesprekken/inloggen/([A-Za-z0-9_-]+)")
+SAME_ANSWER = "Als dit adres bij een gesprek hoort, krijg je zo een mail met een link."
+MARIEKE = "marieke@school.example"
+
+
+def conversation(app, docent, student_name, docent_email, student_email, afspraken=("Vraag elke week om feedback.",)):
+    """A whole conversation with this stagedocent's browser: three in, afspraken, closing, each Akkoord (with
+    an address for the stagedocent and the student), sent. Returns the code and the student's browser."""
+    student, opleider = app.test_client(), app.test_client()
+    code = start_room(docent, "Marieke", "stagedocent")
+    join(student, code, student_name, "student")
+    join(opleider, code, "Kees", "praktijkopleider")
+    for what in afspraken:
+        post_action(docent, code, "/agreements", {"what": what, "who": ["student"], "when": "voor-volgend-gesprek"})
+    assert post_action(docent, code, "/close").status_code == 200
+    for client, address in ((docent, docent_email), (student, student_email), (opleider, "kees@bedrijf.example")):
+        assert agree(client, code, address).status_code == 200
+    assert post_action(docent, code, "/finalize").status_code == 200
+    return code, student
+
+
+def ask_link(client, address):
+    page = client.get("/mijn-gesprekken/inloggen")
+    assert page.status_code == 200
+    return client.post("/mijn-gesprekken/inloggen",
+                       data={"email": address, "csrf_token": csrf_from(page.get_data(as_text=True))})
+
+
+def queued_link(app, address) -> str | None:
+    """The sign-in link in the newest unsent mail to this address, read from the outbox."""
+    with app.app_context():
+        message = db.session.scalar(select(OutboxMessage).where(
+            OutboxMessage.recipient == address, OutboxMessage.subject == accounts.SIGN_IN_SUBJECT,
+            OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id.desc()))
+        return LINK.search(message.text_body).group(0) if message else None
+
+
+def sign_in_mails(app) -> int:
+    with app.app_context():
+        return len(db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.subject == accounts.SIGN_IN_SUBJECT)).all())
+
+
+def use_link(client, url):
+    """Open the link (a page with a button) and press the button."""
+    page = client.get(url)
+    if page.status_code != 200:
+        return page
+    return client.post(url, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+
+
+def signed_in(app, client, address):
+    assert ask_link(client, address).status_code == 200
+    response = use_link(client, queued_link(app, address))
+    assert response.status_code == 303 and response.location.endswith("/mijn-gesprekken"), response.status_code
+    return client
+
+
+@pytest.fixture
+def two_docents(app):
+    """Marieke has a conversation with Sanne; Joost, another stagedocent, has one with Ahmed."""
+    marieke, joost = app.test_client(), app.test_client()
+    sanne_code, _ = conversation(app, marieke, "Sanne", MARIEKE, "sanne@student.example",
+                                 ("Sanne vraagt elke vrijdag om feedback.",))
+    ahmed_code, _ = conversation(app, joost, "Ahmed", "joost@school.example", "ahmed@student.example",
+                                 ("Ahmed oefent het telefoongesprek.",))
+    return {"marieke": marieke, "joost": joost, "sanne": sanne_code, "ahmed": ahmed_code}
+
+
+def test_a_sign_in_link_works_once_and_shows_only_that_persons_series(app, smtp, two_docents):  # noqa: F811
+    smtp.start()
+    deliver(app)  # the verslagen
+    laptop = app.test_client()  # where the mail is read: not the phone that took part
+    asked = ask_link(laptop, MARIEKE)
+    assert asked.status_code == 200 and SAME_ANSWER in text_of(asked.get_data(as_text=True))
+    assert deliver(app)["sent"] == 1
+    [received] = [r for r in smtp.recorder.wait_for(7) if r.message["Subject"] == accounts.SIGN_IN_SUBJECT]
+    assert received.rcpt_tos == [MARIEKE]
+    url = LINK.search(received.message.get_body(("plain",)).get_content()).group(0)
+    with app.app_context():  # the mail's content is forgotten once it is sent, as every mail's
+        sent = db.session.scalar(select(OutboxMessage).where(OutboxMessage.sent_at.is_not(None))
+                                 .order_by(OutboxMessage.id.desc()))
+        assert sent.recipient == "" and "mijn-gesprekken" not in (sent.text_body or "")
+        assert db.session.scalar(select(SignIn)).token_hash not in url  # only a hash of the link is kept
+
+    # Opening the link (as a mail scanner does) uses nothing; the button does.
+    for _ in range(2):
+        page = laptop.get(url)
+        assert page.status_code == 200 and "Inloggen" in text_of(page.get_data(as_text=True))
+    assert laptop.get("/mijn-gesprekken").status_code == 302
+    response = use_link(laptop, url)
+    assert response.status_code == 303
+    overview = laptop.get("/mijn-gesprekken")
+    text = text_of(overview.get_data(as_text=True))
+    assert overview.status_code == 200 and overview.headers["Cache-Control"] == "no-store"
+    assert "Stage van Sanne" in text and "Sanne vraagt elke vrijdag om feedback." in text and "Kees" in text
+    assert "Ahmed" not in text and "telefoongesprek" not in text
+
+    # Once: the same link again, in this browser or another, signs nobody in and shows nothing.
+    other = app.test_client()
+    for client in (other, app.test_client()):
+        again = use_link(client, url)
+        assert again.status_code == 410
+        said = text_of(again.get_data(as_text=True))
+        assert "Deze link is al gebruikt." in said and "Vraag een nieuwe link" in said and "Sanne" not in said
+        assert client.get("/mijn-gesprekken").status_code == 302
+
+    # Joost signs in on his own: he sees Ahmed's series, never Sanne's.
+    joost_text = text_of(signed_in(app, app.test_client(), "joost@school.example").get("/mijn-gesprekken")
+                         .get_data(as_text=True))
+    assert "Stage van Ahmed" in joost_text and "Sanne" not in joost_text and "feedback" not in joost_text
+
+
+def test_an_anonymous_visitor_is_sent_to_the_sign_in_page(app, two_docents):
+    response = app.test_client().get("/mijn-gesprekken")
+    assert response.status_code == 302 and "/mijn-gesprekken/inloggen" in response.location
+    # The phone that took part in the conversation is not signed in by that.
+    assert two_docents["marieke"].get("/mijn-gesprekken").status_code == 302
+
+
+def test_an_expired_link_gets_a_clear_page_and_no_data(app, two_docents):
+    laptop = app.test_client()
+    ask_link(laptop, MARIEKE)
+    url = queued_link(app, MARIEKE)
+    with app.app_context():
+        sign_in = db.session.scalar(select(SignIn))
+        sign_in.created_at -= timedelta(minutes=app.config["SIGN_IN_MINUTES"], seconds=1)
+        db.session.commit()
+    page = laptop.get(url)
+    assert page.status_code == 410
+    said = text_of(page.get_data(as_text=True))
+    assert "Deze link is verlopen." in said and "15 minuten en één keer" in said and "Sanne" not in said
+    token = url.rsplit("/", 1)[1]
+    pressed = laptop.post(url, data={"csrf_token": csrf_from(laptop.get("/mijn-gesprekken/inloggen")
+                                                             .get_data(as_text=True))})
+    assert pressed.status_code == 410 and "Sanne" not in pressed.get_data(as_text=True)
+    assert laptop.get("/mijn-gesprekken").status_code == 302
+    unknown = laptop.get(f"/mijn-gesprekken/inloggen/{token[::-1]}")
+    assert unknown.status_code == 404 and "Deze link werkt niet." in text_of(unknown.get_data(as_text=True))
+
+
+def test_the_minutes_a_link_works_are_a_setting(app, two_docents):
+    app.config["SIGN_IN_MINUTES"] = 1
+    laptop = app.test_client()
+    assert "De link werkt 1 minuten" in text_of(ask_link(laptop, MARIEKE).get_data(as_text=True))
+    url = queued_link(app, MARIEKE)
+    with app.app_context():
+        db.session.scalar(select(SignIn)).created_at -= timedelta(seconds=61)
+        db.session.commit()
+    assert use_link(laptop, url).status_code == 410
+
+
+def test_a_strangers_address_gets_the_same_answer_and_no_mail(app, two_docents):
+    known = text_of(ask_link(app.test_client(), MARIEKE).get_data(as_text=True))
+    assert sign_in_mails(app) == 1
+    for address in ("vreemde@elders.example", "kees@bedrijf.example"):  # the praktijkopleider is no member
+        stranger = text_of(ask_link(app.test_client(), address).get_data(as_text=True))
+        assert stranger == known and SAME_ANSWER in stranger
+    assert sign_in_mails(app) == 1
+    # A malformed address is told so: that says nothing about who is known.
+    wrong = ask_link(app.test_client(), "geen-adres")
+    assert wrong.status_code == 400 and "Dit e-mailadres klopt niet." in text_of(wrong.get_data(as_text=True))
+
+
+def test_only_a_keyed_hash_of_the_address_is_kept_and_case_does_not_matter(app, two_docents):
+    with app.app_context():
+        members = db.session.scalars(select(SeriesMember)).all()
+        assert sorted(m.role for m in members) == ["stagedocent", "stagedocent", "student", "student"]
+        assert all("@" not in m.email_key and len(m.email_key) == 64 for m in members)
+        assert accounts.email_key(" Marieke@School.Example ") == accounts.email_key(MARIEKE)
+    laptop = app.test_client()
+    assert SAME_ANSWER in text_of(ask_link(laptop, "  MARIEKE@school.example").get_data(as_text=True))
+    assert use_link(laptop, queued_link(app, "MARIEKE@school.example")).status_code == 303
+    assert "Stage van Sanne" in text_of(laptop.get("/mijn-gesprekken").get_data(as_text=True))
+
+
+def test_the_overview_lists_both_students_of_one_stagedocent(app):
+    docent = app.test_client()  # Marieke's phone, in both conversations
+    conversation(app, docent, "Sanne", MARIEKE, "sanne@student.example", ("Sanne vraagt om feedback.",))
+    conversation(app, docent, "Ahmed", MARIEKE, "ahmed@student.example", ("Ahmed oefent het telefoongesprek.",))
+    html = signed_in(app, docent, MARIEKE).get("/mijn-gesprekken").get_data(as_text=True)
+    text = text_of(html)
+    assert text.index("Stage van Ahmed") < text.index("Stage van Sanne")
+    assert "Sanne vraagt om feedback." in text and "Ahmed oefent het telefoongesprek." in text
+    assert text.count("Jij bent hier de stagedocent.") == 2 and text.count("Praktijkopleider: Kees") == 2
+    assert html.count('role="img"') == 2 and text.count("1 gesprek: 1 afgerond.") == 2
+    assert html.count('href="/plannen"') == 2 and "Plan het volgende gesprek" in text
+    assert len(re.findall(r'href="/r/[A-Z0-9]+"', html)) == 2  # this phone took part: its rooms link
+
+    # Sanne sees her own series only; on her laptop the conversation is text, not a link.
+    laptop_html = signed_in(app, app.test_client(), "sanne@student.example").get("/mijn-gesprekken") \
+        .get_data(as_text=True)
+    assert "Stage van Sanne" in text_of(laptop_html) and "Ahmed" not in laptop_html
+    assert "Jij bent hier de student." in text_of(laptop_html)
+    assert not re.search(r'href="/r/', laptop_html)
+
+
+def test_addresses_given_when_planning_find_the_planned_conversation(app):
+    docent = app.test_client()
+    planned_room(docent, **{"name-student": "Sanne", "email-student": "sanne@student.example",
+                            "email-stagedocent": MARIEKE, "email-praktijkopleider": "kees@bedrijf.example"})
+    text = text_of(signed_in(app, app.test_client(), "sanne@student.example").get("/mijn-gesprekken")
+                   .get_data(as_text=True))
+    assert "Stage van Sanne" in text and "gepland" in text and "om 14:00" in text
+    assert "Nog niet gepland." not in text  # the next date is the planned one
+    ask_link(app.test_client(), "kees@bedrijf.example")
+    assert queued_link(app, "kees@bedrijf.example") is None  # the praktijkopleider has no overview
+
+
+def test_the_timeline_counts_the_afspraken_as_the_next_conversation_reviewed_them(app):
+    docent = app.test_client()
+    code, student = conversation(app, docent, "Sanne", MARIEKE, "sanne@student.example",
+                                 ("Sanne vraagt om feedback.", "Sanne leest het handboek.", "Sanne belt de klant."))
+    assert post_action(docent, code, "/follow-up").status_code == 200
+    with app.app_context():
+        first = db.session.scalar(select(Room).where(Room.code == code))
+        follow_up = db.session.scalar(select(Room).where(Room.previous_room_id == first.id))
+        for position, outcome in enumerate(("gedaan", "niet-gelukt")):
+            db.session.add(Review(room_id=follow_up.id, kind="afspraak", position=position, outcome=outcome))
+        db.session.commit()
+    html = signed_in(app, docent, MARIEKE).get("/mijn-gesprekken").get_data(as_text=True)
+    text = text_of(html)
+    assert "2 gesprekken: 1 afgerond, 1 bezig. Afspraken: 1 gedaan, 1 open, 1 niet gelukt." in text
+    assert "<title id=\"tijdlijn-" in html and "<script" not in html.split("<figure", 1)[1].split("</figure>")[0]
+    # The verslag page shows the same picture, with this conversation marked.
+    record = text_of(docent.get(f"/r/{code}/record").get_data(as_text=True))
+    assert "De stage tot nu toe" in record and "(dit gesprek)" in record
+
+
+def test_signing_out_and_the_end_of_a_sign_in(app, two_docents):
+    laptop = signed_in(app, app.test_client(), MARIEKE)
+    assert laptop.get("/mijn-gesprekken").status_code == 200
+    token = csrf_from(laptop.get("/mijn-gesprekken").get_data(as_text=True))
+    out = laptop.post("/mijn-gesprekken/uitloggen", data={"csrf_token": token})
+    assert out.status_code == 303 and laptop.get("/mijn-gesprekken").status_code == 302
+    assert "Je bent uitgelogd." in text_of(laptop.get(out.location).get_data(as_text=True))
+
+    later = signed_in(app, app.test_client(), MARIEKE)
+    with later.session_transaction() as cookie:
+        assert "@" not in str(dict(cookie)) and "_id" not in cookie  # the key, no address, no client hash
+        cookie["mine_until"] = 0  # a working day later
+    assert later.get("/mijn-gesprekken").status_code == 302
+
+
+def test_asking_for_links_is_limited_per_address(app, two_docents):
+    answers = [ask_link(app.test_client(), MARIEKE).status_code for _ in range(6)]
+    assert answers == [200] * 5 + [429]
+    assert ask_link(app.test_client(), "joost@school.example").status_code == 200

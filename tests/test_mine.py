@@ -1,13 +1,13 @@
 """Mijn gesprekken: the student and the stagedocent sign in with a one-time link by mail and see their own series,
 with nothing of it for anyone else. The conversations are made the way people make them: over HTTP."""
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tests.conftest import csrf_from
-from tests.helpers import agree, join, post_action, start_room, text_of
+from tests.helpers import agree, join, post_action, start_room, state, text_of
 from tests.test_closing_mail import deliver, smtp  # noqa: F401  (the real SMTP server on loopback)
 from tests.test_planning import planned_room
 from webapp.domain import accounts
@@ -76,11 +76,11 @@ def signed_in(app, client, address):
 def two_docents(app):
     """Marieke has a conversation with Sanne; Joost, another stagedocent, has one with Ahmed."""
     marieke, joost = app.test_client(), app.test_client()
-    sanne_code, _ = conversation(app, marieke, "Sanne", MARIEKE, "sanne@student.example",
-                                 ("Sanne vraagt elke vrijdag om feedback.",))
+    sanne_code, sanne_phone = conversation(app, marieke, "Sanne", MARIEKE, "sanne@student.example",
+                                           ("Sanne vraagt elke vrijdag om feedback.",))
     ahmed_code, _ = conversation(app, joost, "Ahmed", "joost@school.example", "ahmed@student.example",
                                  ("Ahmed oefent het telefoongesprek.",))
-    return {"marieke": marieke, "joost": joost, "sanne": sanne_code, "ahmed": ahmed_code}
+    return {"marieke": marieke, "joost": joost, "sanne": sanne_code, "ahmed": ahmed_code, "sanne_phone": sanne_phone}
 
 
 def test_a_sign_in_link_works_once_and_shows_only_that_persons_series(app, smtp, two_docents):  # noqa: F811
@@ -200,7 +200,7 @@ def test_the_overview_lists_both_students_of_one_stagedocent(app):
     assert "Sanne vraagt om feedback." in text and "Ahmed oefent het telefoongesprek." in text
     assert text.count("Jij bent hier de stagedocent.") == 2 and text.count("Praktijkopleider: Kees") == 2
     assert html.count('role="img"') == 2 and text.count("1 gesprek: 1 afgerond.") == 2
-    assert html.count('href="/plannen"') == 2 and "Plan het volgende gesprek" in text
+    assert html.count('href="/plannen?serie=') == 2 and "Plan het volgende gesprek" in text
     assert len(re.findall(r'href="/r/[A-Z0-9]+"', html)) == 2  # this phone took part: its rooms link
 
     # Sanne sees her own series only; on her laptop the conversation is text, not a link.
@@ -262,3 +262,31 @@ def test_asking_for_links_is_limited_per_address(app, two_docents):
     answers = [ask_link(app.test_client(), MARIEKE).status_code for _ in range(6)]
     assert answers == [200] * 5 + [429]
     assert ask_link(app.test_client(), "joost@school.example").status_code == 200
+
+
+def test_the_stagedocent_plans_the_next_conversation_of_a_series_from_the_overview(app, two_docents):
+    """From Mijn gesprekken: the same series, the same people filled in, one moment further; the student's
+    phone from last time comes in with one tap. Someone else's series cannot be continued this way."""
+    laptop = signed_in(app, app.test_client(), MARIEKE)
+    with app.app_context():
+        first = db.session.scalar(select(Room).where(Room.code == two_docents["sanne"]))
+        series_id, first_id = first.series_id, first.id
+    form = laptop.get(f"/plannen?serie={series_id}").get_data(as_text=True)
+    assert 'value="Sanne"' in form and 'value="Kees"' in form and "volgende gesprek van dezelfde stage" in form
+    day = (date.today() + timedelta(days=40)).isoformat()
+    response = laptop.post("/plannen", data={
+        "serie": series_id, "role": "stagedocent", "date": day, "time": "10:00", "moment": "midden",
+        "name-stagedocent": "Marieke", "name-student": "Sanne", "name-praktijkopleider": "Kees",
+        "csrf_token": csrf_from(form)})
+    assert response.status_code == 303
+    code = response.location.split("/r/")[1].split("#")[0]
+    with app.app_context():
+        planned = db.session.scalar(select(Room).where(Room.code == code))
+        assert (planned.series_id, planned.previous_room_id, planned.stage_moment) == (series_id, first_id, "midden")
+    sanne_phone = two_docents["sanne_phone"]
+    assert post_action(sanne_phone, code, "/verder").status_code in (200, 303)
+    assert state(sanne_phone, code)["status"] == "planned"
+
+    joost = signed_in(app, app.test_client(), "joost@school.example")
+    other = joost.get(f"/plannen?serie={series_id}").get_data(as_text=True)
+    assert 'value="Sanne"' not in other and 'name="serie"' not in other

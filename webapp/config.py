@@ -39,6 +39,7 @@ class Config:
         self.RETENTION_DAYS = _int("RETENTION_DAYS", 30)
         # How long the link to the verslag in each person's mail works, from sending (webapp/domain/record_links.py).
         self.RECORD_LINK_DAYS = _int("RECORD_LINK_DAYS", self.RETENTION_DAYS)
+        self.SIGN_IN_MINUTES = _int("SIGN_IN_MINUTES", 15)
         # Joining with a wrong code: few enough tries that guessing a live code never pays off.
         self.JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT", "20 per minute")
         self.JOIN_ADDRESS_LIMIT = os.environ.get("JOIN_ADDRESS_LIMIT", "200 per minute")

@@ -145,6 +145,13 @@ def forget_old(now: datetime | None = None) -> None:
         or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)))
 
 
+def role_in_series(key: str, series_id: int) -> str | None:
+    """The role (student or stagedocent) this signed-in key has in the series, or None: who may plan in it."""
+    return db.session.scalar(select(SeriesMember.role).where(
+        SeriesMember.email_key == key, SeriesMember.series_id == series_id,
+        SeriesMember.role.in_(OVERVIEW_ROLES)).order_by(SeriesMember.role.desc()).limit(1))
+
+
 # --- The overview --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

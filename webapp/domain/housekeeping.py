@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import delete, select
 
-from webapp.domain import rooms
+from webapp.domain import accounts, rooms
 from webapp.domain.outbox import start_sender
 from webapp.extensions import db, socketio
 from webapp.models import Connection, Room, Worker
@@ -42,6 +42,8 @@ def tidy(app: Flask) -> None:
     heartbeat()
     sweep_dead_workers(app.config["WORKER_DEAD_AFTER"])
     rooms.purge_expired()
+    accounts.forget_old()
+    db.session.commit()
 
 
 def run_housekeeping(app: Flask) -> None:

@@ -18,7 +18,7 @@ from webapp.domain.closing import clean_email
 from webapp.domain.content import STAGE_MOMENTS, get_content
 from webapp.domain.refusals import Forbidden, RoomError
 from webapp.domain.roles import LABELS, PERMISSIONS, ROLES, STAGEDOCENT, STUDENT, may, may_share_link, require_status
-from webapp.domain.rooms import change, clean_name
+from webapp.domain.rooms import change, clean_name, following_moment
 from webapp.extensions import db
 from webapp.models import Participant, Room
 from webapp.models.room import Admission, RoomStatus, utcnow
@@ -52,24 +52,33 @@ def read_invitees(form, planner_role: str) -> list[Invitee]:
 
 
 def plan(invitees: list[Invitee], planner_role: str, day: str | None, clock: str | None, stage_moment: str | None,
-         compose_invitation: Callable[[Room, Participant, str], dict]) -> tuple[Room, Participant]:
+         compose_invitation: Callable[[Room, Participant, str], dict],
+         previous: Room | None = None) -> tuple[Room, Participant]:
     """A planned conversation with a place per role. Everyone with an address gets their own link by mail,
     queued in the same transaction; `compose_invitation(room, participant, link secret)` gives the mail's
-    parts (the view passes it in: rendering is not the domain's job)."""
+    parts (the view passes it in: rendering is not the domain's job).
+
+    With `previous` (the newest conversation of a series), it is that series' next conversation: it looks
+    back on the previous one, and each place is the same person's as there, so their phone comes in with
+    one tap."""
     when = dates.parse_meeting(day, clock, required=True)
     if stage_moment not in STAGE_MOMENTS:
         raise RoomError("Kies of dit gesprek aan het begin, in het midden of aan het eind van de stage is.", 400)
     now = utcnow()
     for _attempt in range(10):
         room = Room(code=codes.new_code(), created_at=now, expires_at=now + series.retention(),
-                    series_id=series.new_series().id, status=RoomStatus.PLANNED,
+                    series_id=previous.series_id if previous else series.new_series().id,
+                    previous_room_id=previous.id if previous else None, status=RoomStatus.PLANNED,
                     admission=Admission.LOCKED, planned_for=when, stage_moment=stage_moment,
                     phase=get_content().phases[0].id, activity="")
         links = {}
         for invitee in invitees:
+            before = next((p for p in previous.active_participants if p.role == invitee.role), None) \
+                if previous else None
             participant = Participant(name=invitee.name or LABELS[invitee.role], role=invitee.role,
                                       token=secrets.token_urlsafe(32), email=invitee.email,
-                                      arrived_at=now if invitee.role == planner_role else None)
+                                      arrived_at=now if invitee.role == planner_role else None,
+                                      previous_participant_id=before.id if before else None)
             links[invitee.role] = _new_link(participant)
             room.participants.append(participant)
         db.session.add(room)
@@ -87,6 +96,16 @@ def plan(invitees: list[Invitee], planner_role: str, day: str | None, clock: str
         db.session.commit()
         return room, next(p for p in room.participants if p.role == planner_role)
     raise RoomError("Er ging iets mis bij het plannen. Probeer het nog eens.", 503)
+
+
+def newest_in_series(series_id: int) -> Room | None:
+    return db.session.scalar(select(Room).where(Room.series_id == series_id).order_by(Room.id.desc()).limit(1))
+
+
+def form_for_next(previous: Room) -> dict:
+    """The planning form for a series' next conversation: the same people, one moment further in the stage."""
+    form = {f"name-{p.role}": p.name for p in previous.active_participants if p.arrived_at}
+    return {**form, "moment": following_moment(previous.stage_moment)}
 
 
 def reschedule(room: Room, actor: Participant, day: str | None, clock: str | None) -> None:

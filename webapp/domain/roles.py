@@ -46,6 +46,8 @@ PERMISSIONS = {
                                "Alleen de stagedocent kan iemand uit het gesprek halen."),
     "delete_room": Rule({STAGEDOCENT}, {PLANNED, OPEN, CLOSING, CLOSED},
                         "Alleen de stagedocent kan het gesprek verwijderen."),
+    "delete_series": Rule({STAGEDOCENT}, {PLANNED, OPEN, CLOSING, CLOSED},
+                          "Alleen de stagedocent kan de hele stage verwijderen."),
     # The student leads the conversation and the stagedocent guards the time.
     "move_phase": Rule({STUDENT, STAGEDOCENT}, {OPEN}, "Alleen de student of de stagedocent kan naar een andere fase."),
     # A card is for one person (set Leren: the student; set Begeleiden: the student or the praktijkopleider).

@@ -203,6 +203,15 @@ def delete_room(room: Room, actor: Participant) -> None:
     _delete_rooms([room.id])
 
 
+def delete_series(room: Room, actor: Participant) -> list[str]:
+    """The stagedocent ends the stage: every conversation of this series goes now, with everything in it.
+    Returns their codes, so every phone in any of them can be sent to the start."""
+    require(actor.role, "delete_series")
+    found = db.session.execute(select(Room.id, Room.code).where(Room.series_id == room.series_id)).all()
+    _delete_rooms([room_id for room_id, _code in found])
+    return [code for _room_id, code in found]
+
+
 def purge_expired() -> int:
     """Delete rooms past their retention date; the database's cascades take everything in them along:
     deelnemers and their connections, cards, afspraken, the verslag and its mail."""

@@ -2,6 +2,8 @@
 and shared by every deelnemer's screen rendered for the same change."""
 from functools import cached_property
 
+from sqlalchemy import func, select
+
 from webapp.domain import agreements, closing, meeting, review, verslag
 from webapp.domain.content import STAGE_MOMENTS, Card, Content, Deck, Phase, get_content
 from webapp.domain.roles import LABELS, ROLES, STUDENT, may, may_take
@@ -161,6 +163,11 @@ class RoomScreen:
     @cached_property
     def recently_deleted(self) -> list[Agreement]:
         return agreements.recently_deleted(self.room)
+
+    @cached_property
+    def series_size(self) -> int:
+        """How many conversations the stage this one is part of has (this one included)."""
+        return db.session.scalar(select(func.count()).select_from(Room).where(Room.series_id == self.room.series_id))
 
     @property
     def is_follow_up(self) -> bool:

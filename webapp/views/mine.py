@@ -4,7 +4,6 @@ Sign in with a one-time link by mail (webapp/domain/accounts.py); Flask-Login ke
 app's own session cookie: only the key of the address (`_user_id`), never the address. Asking for a link
 answers the same for every address, so the form tells nobody which addresses are known.
 """
-import os
 import time
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
@@ -37,8 +36,7 @@ class Account(UserMixin):
 
 
 def init_app(app: Flask) -> None:
-    """Flask-Login on the app's session cookie, and the setting for how long a sign-in link works."""
-    app.config.setdefault("SIGN_IN_MINUTES", int(os.environ.get("SIGN_IN_MINUTES") or 15))
+    """Flask-Login on the app's session cookie."""
     login_manager.init_app(app)
     login_manager.login_view = "mine.sign_in"
     login_manager.login_message = None  # the sign-in page says what to do; no flashed message

@@ -81,6 +81,14 @@ def delete():
     return navigate(url_for("main.index", verwijderd=1))
 
 
+@bp.post("/delete-series")
+def delete_series():
+    """The stagedocent ends the stage: all its conversations and their data go; every phone goes to the start."""
+    for code in rooms.delete_series(g.room, g.me):
+        announce_deleted(code)
+    return navigate(url_for("main.index", verwijderd=1))
+
+
 @bp.get("/state.json")
 def state():
     """The room as JSON, for its deelnemers only."""

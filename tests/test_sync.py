@@ -567,6 +567,7 @@ WALK = [
          then=(nobody_reads(ALL_AGREED),)),
     agree("Sanne"), agree("Marieke"), agree("Kees", then=(reads("Marieke", ALL_AGREED),)),
     Step("Marieke", "sends the verslag", post("/finalize")),
+    Step("Marieke", "takes back the links to the verslag in the mails", post("/record-links/revoke")),
     Step("Sanne", "starts the vervolggesprek", post("/follow-up")),
     # The series: the others go on with one tap each, and all three look back on last time's afspraken and tasks
     Step("Marieke", "goes on to the vervolggesprek with one tap", one_tap_into_the_follow_up),
@@ -576,7 +577,8 @@ WALK = [
     Step("Sanne", "marks a task of last time loopt nog", post("/review", kind="taak", position="0", outcome="loopt")),
     Step("Marieke", "changes the afspraak to niet gelukt", post("/review", kind="afspraak", position="0",
                                                                   outcome="niet-gelukt")),
-    Step("Marieke", "deletes the gesprek", post("/delete"), compare=False, then=(everyone_is_sent_to_the_start,)),
+    Step("Marieke", "ends the stage: both gesprekken go", post("/delete-series"), compare=False,
+         then=(everyone_is_sent_to_the_start,)),
 ]
 
 

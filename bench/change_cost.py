@@ -10,7 +10,9 @@ record:
   sockets, including the Socket.IO test client's encode and decode of each packet);
 - per role, the bytes of the `update` payload that role's socket received (JSON, UTF-8), and its
   fragment ids;
-- the bytes of the acting phone's HTTP answer and the targets of its `<hx-partial>` blocks.
+- the bytes of the acting phone's HTTP answer and the targets of its `<hx-partial>` blocks;
+- the SQL statements the POST ran (a SQLAlchemy engine event: it only watches), and the garbage collector's
+  collections per generation with their pauses (gc.callbacks), over the measured changes.
 
 The first 20 changes of each kind are warm-up and are not counted. The kinds (--action):
 
@@ -18,14 +20,15 @@ The first 20 changes of each kind are warm-up and are not counted. The kinds (--
 - afspraak: the praktijkopleider adds an afspraak (a fresh room every 90, a room holds at most 100);
 - note: the student draws a card from the set Leren once, then the stagedocent saves its note over and over.
 
-Only the HTTP routes, state.json and the Socket.IO events are used, not the app's internals, so the
-script runs unchanged while those are rewritten. SQLite in a temporary directory, threading mode, no
-Redis. Run from the project root:
+Only the HTTP routes, state.json and the Socket.IO events are used (and the engine, to count statements),
+not the app's internals, so the script runs unchanged while those are rewritten. SQLite in a temporary
+directory, threading mode, no Redis. Run from the project root:
 
     .venv/bin/python bench/change_cost.py                      # all kinds, 200 changes each
     .venv/bin/python bench/change_cost.py --action note --changes 500 --json
 """
 import argparse
+import gc
 import json
 import os
 import platform
@@ -38,6 +41,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import event  # noqa: E402
+
 from webapp import create_app  # noqa: E402
 
 WARMUP = 20
@@ -68,7 +73,36 @@ def make_app(directory: str):
     })
     with app.app_context():
         app.extensions["sqlalchemy"].create_all()
+        event.listen(app.extensions["sqlalchemy"].engine, "before_cursor_execute", count_statement)
     return app
+
+
+STATEMENTS = [0]  # SQL statements run so far
+
+
+def count_statement(*_args) -> None:
+    STATEMENTS[0] += 1
+
+
+class Collections:
+    """The garbage collector's collections while it is on: per generation, how many and how long (ms)."""
+
+    def __init__(self):
+        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses[info["generation"]].append((time.perf_counter() - self._started) * 1000)
+
+    def __enter__(self):
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *_exc):
+        gc.callbacks.remove(self)
 
 
 def payload_bytes(payload) -> int:
@@ -108,14 +142,15 @@ class Phone:
         return response.get_json()
 
     def post(self, path: str, data: dict):
-        """An htmx POST, timed; returns (wall seconds, CPU seconds, answer body)."""
+        """An htmx POST, timed; returns (wall seconds, CPU seconds, answer body, SQL statements)."""
         headers = {"HX-Request": "true", "X-CSRFToken": self.csrf}
+        statements = STATEMENTS[0]
         wall, cpu = time.perf_counter(), time.process_time()
         response = self.http.post(f"/r/{self.code}{path}", data=data, headers=headers)
         body = response.get_data()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         _expect(response, 200)
-        return wall, cpu, body
+        return wall, cpu, body, STATEMENTS[0] - statements
 
     def updates(self) -> list[dict]:
         return [event["args"][0] for event in self.sio.get_received() if event["name"] == "update"]
@@ -159,6 +194,7 @@ class Table:
 class Sample:
     wall_ms: float
     cpu_ms: float
+    statements: int
     answer_bytes: int
     answer_ids: tuple[str, ...]
     pushed: dict[str, list[dict]]  # role -> the updates that role's socket received
@@ -206,23 +242,28 @@ class Note:
 ACTIONS = {action.name: action for action in (Phase, Afspraak, Note)}
 
 
-def measure(app, action, changes: int) -> list[Sample]:
-    """`changes` changes of one kind, in as many rooms as it needs; all samples, warm-up included."""
-    samples, table, i = [], None, 0
-    for _ in range(changes):
+def measure(app, action, changes: int) -> tuple[list[Sample], Collections]:
+    """`changes` changes of one kind, in as many rooms as it needs; all samples, warm-up included, and the
+    garbage collections during the changes after warm-up (seating a new room included)."""
+    samples, table, i, collections = [], None, 0, Collections()
+    for n in range(changes):
+        if n == WARMUP:
+            collections.__enter__()
         if table is None or (action.per_room and i == action.per_room):
             if table is not None:
                 table.leave()
             table, i = Table.seat(app), 0
             action.prepare(table)
         path, data = action.request(i)
-        wall, cpu, body = table.phones[action.actor].post(path, data)
+        wall, cpu, body, statements = table.phones[action.actor].post(path, data)
         pushed = {role: phone.updates() for role, phone in table.phones.items()}
-        samples.append(Sample(wall * 1000, cpu * 1000, len(body), tuple(PARTIAL_TARGET.findall(body.decode())),
-                              pushed))
+        samples.append(Sample(wall * 1000, cpu * 1000, statements, len(body),
+                              tuple(PARTIAL_TARGET.findall(body.decode())), pushed))
         i += 1
+    if changes > WARMUP:
+        collections.__exit__()
     table.leave()
-    return samples
+    return samples, collections
 
 
 def p95(values: list[float]) -> float:
@@ -241,7 +282,7 @@ def id_sets(id_lists) -> list[list[str]]:
     return [list(ids) for ids, _ in sorted(counts.items(), key=lambda item: -item[1])]
 
 
-def summarize(action, samples: list[Sample]) -> dict:
+def summarize(action, samples: list[Sample], collections: Collections) -> dict:
     measured = samples[WARMUP:] if len(samples) > WARMUP else samples
     roles = {}
     for role in ROLES:
@@ -258,6 +299,10 @@ def summarize(action, samples: list[Sample]) -> dict:
         "changes": len(measured), "warmup": len(samples) - len(measured),
         "wall_ms": spread([s.wall_ms for s in measured]),
         "cpu_ms": spread([s.cpu_ms for s in measured]),
+        "statements": spread([s.statements for s in measured]),
+        "gc": {f"gen{generation}": {"collections": len(pauses), "pause_ms": round(sum(pauses), 2),
+                                    "max_ms": round(max(pauses, default=0), 2)}
+               for generation, pauses in collections.pauses.items()},
         "answer_bytes": spread([s.answer_bytes for s in measured]),
         "answer_targets": id_sets(s.answer_ids for s in measured),
         "roles": roles,
@@ -278,6 +323,7 @@ def markdown(summary: dict) -> str:
         "| --- | ---: | ---: | --- |",
         f"| server wall time, ms | {summary['wall_ms']['median']:.2f} | {summary['wall_ms']['p95']:.2f} | |",
         f"| server CPU time, ms | {summary['cpu_ms']['median']:.2f} | {summary['cpu_ms']['p95']:.2f} | |",
+        f"| SQL statements | {summary['statements']['median']:.0f} | {summary['statements']['p95']:.0f} | |",
     ]
     for role, pushed in summary["roles"].items():
         if pushed["bytes"] is None:
@@ -294,6 +340,9 @@ def markdown(summary: dict) -> str:
             for role, p in summary["roles"].items() if p["full_updates"]]
     if odd:
         lines += ["", "Note: " + "; ".join(odd) + "."]
+    collected = ", ".join(f"{name}: {c['collections']} ({c['pause_ms']:.1f} ms, longest {c['max_ms']:.1f} ms)"
+                          for name, c in summary["gc"].items())
+    lines += ["", f"Garbage collections over the {summary['changes']} changes: {collected}."]
     return "\n".join(lines)
 
 
@@ -313,7 +362,7 @@ def main() -> None:
     names = list(ACTIONS) if args.action == "all" else [args.action]
     with tempfile.TemporaryDirectory(prefix="change-cost-") as directory:
         app = make_app(directory)
-        summaries = [summarize(ACTIONS[name], measure(app, ACTIONS[name](), args.changes)) for name in names]
+        summaries = [summarize(ACTIONS[name], *measure(app, ACTIONS[name](), args.changes)) for name in names]
         with app.app_context():
             app.extensions["sqlalchemy"].engine.dispose()
     if args.json:

@@ -1,4 +1,5 @@
 """Extension objects, created once here and bound to the app in create_app()."""
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -29,3 +30,4 @@ limiter = Limiter(key_func=get_remote_address)
 mail = Mail()
 socketio = SocketIO()
 login_manager = LoginManager()  # Mijn gesprekken: who is signed in (webapp/views/mine.py)
+compress = Compress()  # HTTP answers: pages, htmx fragments, JSON, static text (create_app sets what and how)

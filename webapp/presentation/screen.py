@@ -1,14 +1,17 @@
 """RoomScreen: everything the room's regions and state.json show, read once per render from the database
-and shared by every deelnemer's screen rendered for the same change."""
+and shared by every deelnemer's screen rendered for the same change. Each part is read when a region first
+asks for it, so a change that re-renders a few regions reads only what those show."""
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from webapp.domain import agreements, closing, meeting, review, verslag
 from webapp.domain.content import STAGE_MOMENTS, Card, Content, Deck, Phase, get_content
 from webapp.domain.roles import LABELS, ROLES, STUDENT, may, may_take
 from webapp.extensions import db
 from webapp.models import Agreement, Participant, Record, Room, RoomCard
+from webapp.models.room import RoomStatus, utcnow
 
 
 class Readiness:
@@ -157,12 +160,33 @@ class RoomScreen:
                 if card.private and not card.retired and may_take(role, card, "prepare_card")]
 
     @cached_property
-    def agreements(self) -> list[Agreement]:
-        return agreements.live_agreements(self.room)
+    def _agreements(self) -> tuple[list[Agreement], list[Agreement]]:
+        """(the live afspraken, by id; those deleted within the undo time, oldest first), in one query: what
+        agreements.live_agreements and agreements.recently_deleted each read."""
+        since = utcnow() - timedelta(seconds=agreements.UNDO_SECONDS)
+        found = db.session.scalars(select(Agreement).where(
+            Agreement.room_id == self.room.id, or_(Agreement.deleted_at.is_(None), Agreement.deleted_at >= since))
+            .order_by(Agreement.id)).all()
+        live = [a for a in found if a.deleted_at is None]
+        return live, sorted((a for a in found if a.deleted_at is not None), key=lambda a: a.deleted_at)
 
-    @cached_property
+    @property
+    def agreements(self) -> list[Agreement]:
+        return self._agreements[0]
+
+    @property
     def recently_deleted(self) -> list[Agreement]:
-        return agreements.recently_deleted(self.room)
+        return self._agreements[1]
+
+    def valid_until(self, region: str) -> datetime | None:
+        """When what a region shows changes by time alone, as rendered now (regions.READS names them with
+        "clock"): the afspraken when the oldest 'Zet terug' goes; the draft verslag, which carries today's
+        date, at midnight."""
+        if region == "afspraken" and self.recently_deleted:
+            return self.recently_deleted[0].deleted_at + timedelta(seconds=agreements.UNDO_SECONDS)
+        if region == "verslag" and self.room.status == RoomStatus.CLOSING:
+            return datetime.combine(date.fromisoformat(self.draft["date"]) + timedelta(days=1), time())
+        return None
 
     @cached_property
     def series_size(self) -> int:

@@ -5,6 +5,7 @@ How it works (realtime/sync.py): the database session notes what a change touche
 "agreement", ...); regions.affected() turns that into the regions that read any of it; only those are
 rendered, the others keep the digest of what each phone was last sent.
 """
+import gc
 import json
 from collections import Counter
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from tests.helpers import post_action, room_csrf, seat_three, state
 from tests.test_sync import PLANNED_WALK, WALK, Gesprek
 from webapp.domain.roles import ROLES, allowed
 from webapp.extensions import db, socketio
+from webapp.gc_tuning import THRESHOLDS, freeze_warm, tune_gc
 from webapp.models.room import utcnow
 from webapp.presentation import regions
 from webapp.presentation.regions import Renderer
@@ -256,3 +258,15 @@ def test_the_map_names_every_region_a_change_changed(app, monkeypatch, walk):
                 phone.sio.disconnect()
     assert not missed, "\n".join(missed)
     assert len(screens) >= 3  # the walk was watched
+
+
+def test_the_gc_tuning_freezes_and_sets_the_thresholds():
+    before = gc.get_threshold()
+    try:
+        tune_gc(warm_up_seconds=None)
+        assert gc.get_threshold() == THRESHOLDS
+        assert gc.get_freeze_count() > 0
+        freeze_warm()
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

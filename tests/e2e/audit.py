@@ -151,7 +151,8 @@ def page_weight(page) -> dict:
     for kind, url in wanted:
         url = urljoin(page.url, url).split("#")[0]
         parts = urlsplit(url)
-        key = parts.path + (f"?{parts.query}" if parts.query else "")
+        # A static file's ?v=<hash> only names its version: it is the same file.
+        key = parts.path + (f"?{parts.query}" if parts.query and kind == "html" else "")
         if parts[:2] != origin or key in weight[kind]:
             continue
         response = page.request.get(url)

@@ -24,10 +24,9 @@ from webapp.models.room import utcnow
 from webapp.presentation import regions
 from webapp.presentation.regions import Renderer
 
-# What a phase change touches, as the session notes it: the phase and since when, the activity line, and the
-# version and retention every change raises.
-PHASE_CHANGE = {"room.phase", "room.phase_started_at", "room.activity", "room.version", "room.expires_at",
-                "series.touched_at"}
+# What a phase change touches, as the session notes it: the phase and since when, the activity line, the
+# version every change raises and the series' retention (its rooms' expiry moves at most once an hour).
+PHASE_CHANGE = {"room.phase", "room.phase_started_at", "room.activity", "room.version", "series.touched_at"}
 # What a phase cannot change.
 NOT_THE_PHASE = {"afspraken", "deelnemers", "gekozen", "mijn-lijst", "klaar", "tabs", "besproken", "gepland",
                  "terugblik", "mijn-akkoord"}

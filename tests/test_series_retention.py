@@ -51,7 +51,9 @@ def test_activity_in_any_conversation_keeps_every_conversation_of_the_series(app
     close_and_send(people, code)
     follow_up = post_action(people["student"], code, "/follow-up").headers["HX-Redirect"].rsplit("/", 1)[-1]
     with app.app_context():
+        # A day before the end: the last activity was RETENTION_DAYS - 1 days ago.
         db.session.execute(db.update(Room).values(expires_at=utcnow() + timedelta(days=1)))
+        db.session.execute(db.update(Series).values(touched_at=utcnow() - timedelta(days=days - 1)))
         db.session.commit()
     post_action(people["student"], follow_up, "/phase", {"phase": "kennismaken"})  # the series lives on
     first = state(people["stagedocent"], code)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from webapp.database import forget_deleted
 from webapp.domain import codes, outbox, series, text
@@ -53,6 +54,8 @@ def change(room: Room, actor: Participant | None, action: str | None):
         require(actor.role, action)
     try:
         bump_version(room)
+        if actor is not None:  # like the room, the actor as others left it before the lock
+            db.session.expire(actor)
         if action is not None:
             require_status(room.status, action)
         yield
@@ -89,6 +92,9 @@ def create_room(name: str, role: str, previous: Room | None = None) -> tuple[Roo
         room.participants.append(participant)
         db.session.add(room)
         try:
+            db.session.flush()
+            if previous:  # it is kept as long as the conversations before it
+                series.touch(room.series_id, always=True)
             db.session.commit()
             return room, participant
         except IntegrityError:  # a code collision: astronomically rare, but never a 500
@@ -115,9 +121,13 @@ def find_room(code: str | None) -> Room:
 
 
 def participant_for_token(room: Room, token: str | None) -> Participant | None:
+    """The deelnemer whose token this is: one row, without the others or anyone's connections, which most
+    requests never look at. (The token comes from the signed session cookie, so the lookup is no oracle.)"""
     if not token:
         return None
-    return next((p for p in room.active_participants if secrets.compare_digest(p.token, token)), None)
+    return db.session.scalar(select(Participant).where(
+        Participant.room_id == room.id, Participant.token == token, Participant.removed_at.is_(None))
+        .options(lazyload(Participant.connections)))
 
 
 def was_removed(room: Room, token: str | None) -> bool:

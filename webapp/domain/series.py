@@ -30,14 +30,23 @@ def new_series() -> Series:
     return series
 
 
-def touch(series_id: int) -> None:
+# A series is touched at most once in this time: retention counts in days, and a change in a busy room then
+# costs one statement (the conditional UPDATE that finds nothing to do) instead of two.
+TOUCH_PRECISION = timedelta(hours=1)
+
+
+def touch(series_id: int, always: bool = False) -> None:
     """Activity in the series: all its conversations are kept for the retention time from now (or from the
-    latest planned date). Two statements, in the change's own transaction."""
+    latest planned date), to within TOUCH_PRECISION. `always` when a date or a conversation was added, so
+    every conversation's expiry follows at once. In the change's own transaction."""
     now = utcnow()
-    keep_until = db.session.execute(update(Series).where(Series.id == series_id).values(touched_at=now)
-                                    .returning(Series.keep_until)).scalar_one_or_none()
-    db.session.execute(update(Room).where(Room.series_id == series_id)
-                       .values(expires_at=expiry(now, keep_until)).execution_options(synchronize_session=False))
+    due = [] if always else [Series.touched_at < now - TOUCH_PRECISION]
+    touched = db.session.execute(update(Series).where(Series.id == series_id, *due).values(touched_at=now)
+                                 .returning(Series.keep_until)).one_or_none()
+    if touched is not None:
+        db.session.execute(update(Room).where(Room.series_id == series_id)
+                           .values(expires_at=expiry(now, touched.keep_until))
+                           .execution_options(synchronize_session=False))
 
 
 def replan(series_id: int) -> None:
@@ -48,7 +57,7 @@ def replan(series_id: int) -> None:
     dates = [planned, datetime.combine(next_day, time()) if next_day else None]
     latest = max((day for day in dates if day is not None), default=None)
     db.session.execute(update(Series).where(Series.id == series_id).values(keep_until=latest))
-    touch(series_id)
+    touch(series_id, always=True)
 
 
 def remove_empty() -> None:

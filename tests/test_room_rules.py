@@ -2,8 +2,16 @@
 each as the behaviour that now holds."""
 from datetime import date
 
+import pytest
+from sqlalchemy import update
+
 from tests.helpers import join, post_action, seat_three, start_room, state
+from webapp.domain import meeting, rooms
+from webapp.domain.refusals import RoomError
 from webapp.domain.verslag import subject
+from webapp.extensions import db
+from webapp.models import Participant
+from webapp.models.room import utcnow
 
 
 def names(client, code):
@@ -51,6 +59,19 @@ def test_a_removed_person_comes_back_only_when_the_docent_lets_them(app):
     assert post_action(people["student"], code, f"/participants/{kees['id']}/readmit").status_code == 403
     assert post_action(people["stagedocent"], code, f"/participants/{kees['id']}/readmit").status_code == 200
     assert state(people["praktijkopleider"], code)["participants"][2]["name"] == "Kees"  # the same deelnemer
+
+
+def test_a_change_from_someone_taken_out_while_it_was_on_its_way_changes_nothing(app):
+    code, people = seat_three(app)
+    with app.app_context():
+        room = rooms.find_room(code)
+        sanne = next(p for p in room.participants if p.name == "Sanne")  # her phase change has just arrived
+        with db.engine.begin() as meanwhile:  # the stagedocent takes her out first
+            meanwhile.execute(update(Participant).where(Participant.id == sanne.id).values(removed_at=utcnow()))
+        with pytest.raises(RoomError) as refused:
+            meeting.set_phase(room, sanne, "kennismaken")
+        assert refused.value.status == 403 and "uit dit gesprek gehaald" in refused.value.message
+    assert state(people["stagedocent"], code)["phase"] != "kennismaken"
 
 
 def test_names_and_texts_lose_what_cannot_be_seen(app):

@@ -35,14 +35,19 @@ def bump_version(room: Room) -> int:
 
     The room is noted in the session: at commit, the screens of its deelnemers are brought up to date
     (realtime/sync.py), whoever raised the version."""
-    new_version = db.session.execute(
-        update(Room).where(Room.id == room.id).values(version=Room.version + 1).returning(Room.version)
-    ).scalar_one()
-    series_id = room.series_id
-    db.session.expire(room)
-    series.touch(series_id)
+    # The series first: when its retention is due, touching it locks the series and then all its rooms, so
+    # every change takes its locks in that order and two changes in one series cannot deadlock.
+    series.touch(room.series_id)
+    # The row as it is after the lock comes back with the UPDATE itself and refreshes `room` (one statement,
+    # not an UPDATE and a SELECT). Who is in the room is read again when asked for.
+    for person in room.__dict__.get("participants", ()):
+        db.session.expire(person)
+    db.session.expire(room, ["participants"])
+    db.session.execute(
+        update(Room).where(Room.id == room.id).values(version=Room.version + 1).returning(Room),
+        execution_options={"populate_existing": True}).scalar_one()
     db.session.info.setdefault(CHANGED_ROOMS, set()).add(room.id)
-    return new_version
+    return room.version
 
 
 @contextmanager
@@ -56,6 +61,8 @@ def change(room: Room, actor: Participant | None, action: str | None):
         bump_version(room)
         if actor is not None:  # like the room, the actor as others left it before the lock
             db.session.expire(actor)
+            if actor.removed_at is not None:
+                raise RoomError("Je bent uit dit gesprek gehaald.", 403)
         if action is not None:
             require_status(room.status, action)
         yield
@@ -231,11 +238,28 @@ def purge_expired() -> int:
     return len(expired)
 
 
+def bump_series(series_ids, besides=()) -> list[Room]:
+    """A conversation joined or leaves these series: raise the version of each of their other conversations
+    (not those in `besides`), in this transaction, and return them. Every conversation's screens show its
+    series: how many conversations it has, the link to the next one, the look back on the one before."""
+    others = db.session.scalars(select(Room).where(Room.series_id.in_(series_ids), Room.id.not_in(besides))
+                                .order_by(Room.id)).all()
+    for room in others:
+        bump_version(room)
+    return others
+
+
 def _delete_rooms(room_ids: list[int]) -> None:
     """Delete and leave nothing: the rows (cascading), the mail files the file backend wrote, and on SQLite
-    the copies of the deleted pages in the write-ahead log."""
+    the copies of the deleted pages in the write-ahead log. The conversations that stay in their series change
+    with them; their versions are raised before the delete, so the series is locked before its rooms, as in
+    every change."""
     mail_files = outbox.message_ids_of(room_ids)
+    left = bump_series(db.session.scalars(select(Room.series_id).where(Room.id.in_(room_ids)).distinct()).all(),
+                       besides=room_ids)
     db.session.execute(delete(Room).where(Room.id.in_(room_ids)))
+    for room in left:  # the database set their previous_room_id to NULL where it named a deleted room
+        db.session.expire(room)
     series.remove_empty()
     db.session.commit()
     forget_files(mail_files)

@@ -42,7 +42,7 @@ PYTHON = sys.executable
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379"
 COLUMNS = ["server", "mode", "workers", "rooms", "sockets", "deliveries", "p50 ms", "p95 ms", "p99 ms", "max ms",
-           "lost", "disconnects", "connect failures", "server CPU %", "CPU ms per change", "KB per socket",
+           "lost", "disconnects", "connect failures", "refused", "server CPU %", "CPU ms per change", "KB per socket",
            "gen CPU %", "gen lag p99 ms", "others CPU %"]
 
 
@@ -80,7 +80,8 @@ class Servers:
     def env(self, port: int) -> dict:
         env = {key: value for key, value in os.environ.items()
                if key not in ("DATABASE_URL", "REDIS_URL", "SOCKETIO_PING_INTERVAL", "SOCKETIO_PING_TIMEOUT",
-                              "MAX_CONNECTIONS", "LISTEN_BACKLOG", "BARE_SERVER")}
+                              "MAX_CONNECTIONS", "LISTEN_BACKLOG", "BARE_SERVER", "ADMISSION_MAX_SOCKETS",
+                              "ADMISSION_MAX_LAG_MS")}
         env.update({"HOST": "127.0.0.1", "PORT": str(port), "SOCKETIO_ASYNC_MODE": self.args.mode,
                     "PYTHONUNBUFFERED": "1"})
         if self.redis:
@@ -96,6 +97,7 @@ class Servers:
             "JOIN_RATE_LIMIT": "1000000 per minute", "JOIN_ADDRESS_LIMIT": "1000000 per minute",
             "CREATE_RATE_LIMIT": "1000000 per hour",
         })
+        env.update(setting.split("=", 1) for setting in self.args.app_env)
         return env
 
     def command(self) -> list[str]:
@@ -192,11 +194,15 @@ def row(kind: str, args, r: dict) -> list[str]:
     def ms(value):
         return "–" if value is None else f"{value:,.1f}"
 
+    def pct(value):
+        return "–" if value is None else f"{value:.0f}"
+
     return [kind, args.mode + ("" if args.server == "wsgi" else " (native)"), str(args.workers), f"{args.rooms:,}",
             f"{r['sockets']:,}", f"{r['deliveries']:,}", ms(r["p50"]), ms(r["p95"]), ms(r["p99"]), ms(r["max"]),
             f"{r['lost']:,}", f"{r['disconnects']:,}", f"{r['seat_failures'] + r['connect_failures']:,}",
-            f"{r['server_cpu_pct']:.0f}", ms(r["server_cpu_ms_per_change"]), ms(r["server_kb_per_socket"]),
-            f"{r['gen_cpu_pct']:.0f}", ms(r["gen_lag_p99_ms"]), f"{r['others_cpu_pct']:.0f}"]
+            f"{r['refused']:,}",
+            pct(r["server_cpu_pct"]), ms(r["server_cpu_ms_per_change"]), ms(r["server_kb_per_socket"]),
+            pct(r["gen_cpu_pct"]), ms(r["gen_lag_p99_ms"]), pct(r["others_cpu_pct"])]
 
 
 def export(ref: str, directory: Path) -> tuple[Path, str]:
@@ -234,6 +240,8 @@ def main() -> None:
     parser.add_argument("--lost-after", type=float, default=10.0)
     parser.add_argument("--client", choices=["raw", "socketio"], default="raw")
     parser.add_argument("--only", choices=["bare", "app"], help="run one of the two")
+    parser.add_argument("--app-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for the app's processes (e.g. ADMISSION_MAX_SOCKETS=1000000)")
     parser.add_argument("--app-ref", help="run the app as committed at this git ref (exported to a temporary "
                                           "directory) rather than the working tree")
     parser.add_argument("--quiet-below", type=float, default=25.0,

@@ -17,11 +17,13 @@ at once. A delivery that has not arrived --lost-after s after its POST counts as
 end of the window.
 
 Counted as well: sockets closed by the other side during the window (disconnects), rooms that could not be
-seated and sockets that could not connect or join (connect failures), changes whose POST failed. With
---pids, the server processes' CPU over the window (from /proc/<pid>/stat) and their RSS before seating and
-after connecting; and the CPU of everything else on the machine over the window (from /proc/stat), since
-other work on the same cores changes the figures. The generator reports its own CPU and its event loop's lag
-(how late a 100 ms timer fires), so one can see whether it, rather than the server, was the limit.
+seated and sockets that could not connect or join (connect failures), changes whose POST failed. A room whose
+seating the server refused with 503 (its admission control: too busy for newcomers) counts as refused (busy),
+not as a failure; it is simply not live. With --pids, the server processes' CPU over the window (from
+/proc/<pid>/stat) and their RSS before seating and after connecting; and the CPU of everything else on the
+machine over the window (from /proc/stat), since other work on the same cores changes the figures. The
+generator reports its own CPU and its event loop's lag (how late a 100 ms timer fires), so one can see whether
+it, rather than the server, was the limit.
 
 The socket client (--client): `raw` speaks Engine.IO 4 / Socket.IO 5 text packets over aiohttp's websocket
 (one task per phone, the version read from the packet's first bytes); `socketio` uses python-socketio's
@@ -50,6 +52,10 @@ now = time.monotonic
 
 class Refused(Exception):
     pass
+
+
+class Busy(Refused):
+    """503: the server's admission control refused a newcomer (webapp/admission.py); that room is not live."""
 
 
 def proc_cpu_seconds(pid: int) -> float:
@@ -103,10 +109,10 @@ class Phone:
         status, _, body = await self.http("GET", page)
         token = CSRF_FIELD.search(body)
         if status != 200 or not token:
-            raise Refused(f"GET {page}: {status}")
+            raise (Busy if status == 503 else Refused)(f"GET {page}: {status}")
         status, headers, body = await self.http("POST", path, data={**data, "csrf_token": token.group(1)})
         if status != 303:
-            raise Refused(f"POST {path}: {status} {body[:200]}")
+            raise (Busy if status == 503 else Refused)(f"POST {path}: {status} {body[:200]}")
         return headers["Location"]
 
     async def open_room(self, code: str) -> None:
@@ -115,7 +121,7 @@ class Phone:
         status, _, body = await self.http("GET", f"/r/{code}")
         token, version = CSRF_HEADER.search(body), DATA_VERSION.search(body)
         if status != 200 or not token:
-            raise Refused(f"GET /r/{code}: {status}")
+            raise (Busy if status == 503 else Refused)(f"GET /r/{code}: {status}")
         self.csrf, self.version = token.group(1), int(version.group(1)) if version else 0
 
     def got(self, version: int) -> None:
@@ -219,7 +225,7 @@ class Generator:
         self.rooms: list[Room] = []
         self.changes: list[tuple[float, int, Room]] = []  # (sent, version, room)
         self.failed_changes = self.late_changes = 0
-        self.seat_failures = self.connect_failures = self.denied = 0
+        self.seat_failures = self.refused = self.connect_failures = self.denied = 0
         self.disconnects = self.early_disconnects = 0
         self.last_update = now()
         self.phase = "seating"
@@ -245,6 +251,8 @@ class Generator:
                     await phone.form(f"/r/{code}/join", f"/r/{code}", {"name": name, "role": role})
                     await phone.open_room(code)
                 room.ok = True
+            except Busy:
+                self.refused += 1
             except Exception as error:
                 self.seat_failures += 1
                 self.note_error("seat", error)
@@ -302,7 +310,7 @@ class Generator:
         if not seated:
             progress.cancel()
             await self.session.close()
-            raise SystemExit(f"no room could be seated: {list(self.errors)[:3]}")
+            raise SystemExit(f"no room could be seated ({self.refused} refused as busy): {list(self.errors)[:3]}")
         status, _, body = await seated[0].student.http("GET", f"/r/{seated[0].student.code}/state.json")
         state = json.loads(body)
         phase_ids = [p["id"] for p in state["phases"]]
@@ -331,7 +339,10 @@ class Generator:
         busy0 = machine_busy_seconds()
         end = t0 + args.duration
         spread = args.interval / max(1, len(live))
-        await asyncio.gather(*(self.change_loop(room, t0 + i * spread, end) for i, room in enumerate(live)))
+        if live:
+            await asyncio.gather(*(self.change_loop(room, t0 + i * spread, end) for i, room in enumerate(live)))
+        else:
+            print("no room has all three phones connected: nothing to time", file=sys.stderr, flush=True)
         window = now() - t0
         cpu1, own1 = sum(proc_cpu_seconds(pid) for pid in pids), time.process_time()
         busy1 = machine_busy_seconds()
@@ -357,6 +368,9 @@ class Generator:
                     latencies.append((arrived - sent) * 1000)
         latencies.sort()
 
+        def pct(seconds):
+            return round(seconds / window * 100, 1) if live else None
+
         def q(p):
             return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1) if latencies else None
 
@@ -368,17 +382,18 @@ class Generator:
             "p50": round(statistics.median(latencies), 1) if latencies else None,
             "p95": q(0.95), "p99": q(0.99), "max": round(latencies[-1], 1) if latencies else None,
             "disconnects": self.disconnects, "disconnects_before_window": self.early_disconnects,
-            "seat_failures": self.seat_failures, "connect_failures": self.connect_failures, "denied": self.denied,
+            "seat_failures": self.seat_failures, "refused": self.refused, "connect_failures": self.connect_failures,
+            "denied": self.denied,
             "failed_changes": self.failed_changes, "late_changes": self.late_changes,
-            "server_cpu_pct": round((cpu1 - cpu0) / window * 100, 1) if pids else None,
+            "server_cpu_pct": pct(cpu1 - cpu0) if pids else None,
             "server_cpu_ms_per_change": round((cpu1 - cpu0) * 1000 / len(self.changes), 2)
             if pids and self.changes else None,
             "server_rss_idle_mb": round(rss_idle / 1024, 1), "server_rss_connected_mb": round(rss_connected / 1024, 1),
             "server_rss_end_mb": round(rss_end / 1024, 1),
             "server_kb_per_socket": round((rss_connected - rss_idle) / sockets, 1) if pids and sockets else None,
-            "gen_cpu_pct": round((own1 - own0) / window * 100, 1),
+            "gen_cpu_pct": pct(own1 - own0),
             # everything else on the machine over the window (other processes, the kernel's own work)
-            "others_cpu_pct": round(((busy1 - busy0) - (cpu1 - cpu0) - (own1 - own0)) / window * 100, 1),
+            "others_cpu_pct": pct((busy1 - busy0) - (cpu1 - cpu0) - (own1 - own0)),
             "gen_lag_p99_ms": round(lags[min(len(lags) - 1, int(0.99 * len(lags)))], 1),
             "gen_lag_max_ms": round(lags[-1], 1),
             "seat_seconds": round(seat_seconds, 1), "connect_seconds": round(connect_seconds, 1),
@@ -400,7 +415,8 @@ def summary(r: dict) -> str:
             f"in {r['duration']} s, deliveries {r['deliveries']}, lost {r['lost']}\n"
             f"latency ms: p50 {r['p50']}  p95 {r['p95']}  p99 {r['p99']}  max {r['max']}\n"
             f"disconnects {r['disconnects']} (before the window {r['disconnects_before_window']}), "
-            f"seat failures {r['seat_failures']}, connect failures {r['connect_failures']}, "
+            f"seat failures {r['seat_failures']}, refused (busy) {r['refused']}, "
+            f"connect failures {r['connect_failures']}, "
             f"failed changes {r['failed_changes']}, late changes {r['late_changes']}\n"
             f"server CPU {r['server_cpu_pct']}% ({r['server_cpu_ms_per_change']} ms per change), "
             f"RSS {r['server_rss_idle_mb']} -> {r['server_rss_connected_mb']} MB "

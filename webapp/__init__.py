@@ -26,6 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
+    from webapp import admission
+    admission.init_app(app)  # the first before_request hook: a busy process refuses a newcomer before all else
     csrf.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)

@@ -2,6 +2,10 @@
 import os
 import secrets
 
+# Live sockets at which one process stops taking newcomers (webapp/admission.py); to be tuned from the
+# benchmark's figures (bench/RESULTS.md).
+ADMISSION_MAX_SOCKETS = 2400
+
 
 def _bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
@@ -80,6 +84,9 @@ class Config:
         # silent for WORKER_DEAD_AFTER seconds (it crashed) are dropped, so nobody shows online forever.
         self.HOUSEKEEPING_INTERVAL = _float("HOUSEKEEPING_INTERVAL", 15)
         self.WORKER_DEAD_AFTER = _float("WORKER_DEAD_AFTER", 60)
+        # Admission control: past either limit this process refuses newcomers (503), so live conversations go on.
+        self.ADMISSION_MAX_LAG_MS = _float("ADMISSION_MAX_LAG_MS", 250)
+        self.ADMISSION_MAX_SOCKETS = _int("ADMISSION_MAX_SOCKETS", ADMISSION_MAX_SOCKETS)
 
     def as_dict(self) -> dict:
         return {key: value for key, value in vars(self).items() if key.isupper()}

@@ -5,6 +5,7 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import delete, select
 
+from webapp import admission
 from webapp.domain import accounts, rooms
 from webapp.domain.outbox import start_sender
 from webapp.extensions import db, socketio
@@ -59,10 +60,11 @@ def run_housekeeping(app: Flask) -> None:
 
 
 def start_background_work(app: Flask) -> None:
-    """What every serving process runs beside the app: the mail sender and the housekeeping."""
+    """What every serving process runs beside the app: the mail sender, the housekeeping and the load monitor."""
     with app.app_context():
         heartbeat()  # before the first connection arrives, so this process is never taken for dead
     start_sender(app)
     socketio.start_background_task(run_housekeeping, app)
+    socketio.start_background_task(admission.watch_load, app)
 
 

@@ -1,0 +1,208 @@
+"""Admission control (issue 13): past the knee, a process refuses newcomers with a clear message, and the
+conversations it already serves go on: their phones, their sockets and their updates."""
+import logging
+import time
+from pathlib import Path
+
+import pytest
+from flask import url_for
+
+from tests.conftest import LiveServer
+from tests.helpers import post_action, room_csrf, seat_three, start_room, state
+from tests.test_live_server import Phone
+from webapp.admission import TICK_SECONDS, LoopLag
+
+BUSY = "Het is nu erg druk. Probeer het over een halve minuut opnieuw. Gesprekken die al bezig zijn, gaan gewoon door."
+ALWAYS_SERVED = {"static", "main.healthz"}  # static files, and the load balancer's health check
+
+
+def make_busy(app) -> None:
+    """The process is full: every live socket is one too many."""
+    app.config["ADMISSION_MAX_SOCKETS"] = 0
+
+
+def real_values(code: str, browser) -> dict:
+    """A value for every part of every route's address: the room's own code, people, afspraak and phase."""
+    post_action(browser, code, "/agreements", {"what": "Elke week een verslag", "who": ["student"],
+                                               "when": "voor-volgend-gesprek"})
+    room = state(browser, code)
+    return {"code": code, "participant_id": room["participants"][0]["id"], "agreement_id": room["agreements"][0]["id"],
+            "phase_id": room["phases"][1]["id"], "card_id": "leren-01", "deck_id": "leren",
+            "secret": "not-anyones-link", "token": "not-a-token", "filename": "app.js"}
+
+
+def every_route(app, values: dict) -> list[tuple[str, str, str]]:
+    """Every (method, endpoint, url) of the app's URL map, so a new route is walked too. A list, built before
+    the walk: a request made inside this context would share its `g` with the requests before it."""
+    with app.test_request_context():
+        return [(method, rule.endpoint, url_for(rule.endpoint, **{name: values[name] for name in rule.arguments}))
+                for rule in app.url_map.iter_rules() for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+
+
+def assert_refused(response, what) -> None:
+    assert response.status_code == 503, (what, response.status_code)
+    assert response.headers["Retry-After"] == "30", what
+    assert BUSY in response.text, what
+
+
+def test_when_busy_a_browser_without_a_seat_is_refused_on_every_route_with_a_message(app):
+    code, people = seat_three(app)
+    values = real_values(code, people["student"])
+    make_busy(app)
+    newcomer = app.test_client()
+    walked = 0
+    for method, endpoint, url in every_route(app, values):
+        for htmx in (False, True):
+            response = newcomer.open(url, method=method, headers={"HX-Request": "true"} if htmx else {})
+            if endpoint in ALWAYS_SERVED:
+                assert response.status_code == 200, endpoint
+                continue
+            assert_refused(response, (method, endpoint, htmx))
+            if htmx and not url.endswith(".json"):  # shown where the phone shows messages
+                assert 'id="meldingen"' in response.text, endpoint
+        walked += 1
+    assert walked >= 60
+
+
+def test_when_busy_a_seated_browser_keeps_its_own_conversation_and_nothing_else(app):
+    code, people = seat_three(app)
+    elsewhere = start_room(app.test_client(), "Ahmed", "stagedocent")
+    values = real_values(code, people["student"])
+    make_busy(app)
+    student = people["student"]
+    token = room_csrf(student, code)
+    headers = {"X-CSRFToken": token, "HX-Request": "true"}
+    served = 0
+    for method, endpoint, url in every_route(app, values):
+        response = student.open(url, method=method, headers=headers)
+        if endpoint.startswith("room.") or endpoint in ALWAYS_SERVED:
+            assert response.status_code != 503 and response.status_code < 500, (method, endpoint, response.status_code)
+            served += 1
+        else:  # the start page, planning, Mijn gesprekken, a verslag link, the pages about the method
+            assert_refused(response, (method, endpoint))
+    assert served >= 40
+    for method, endpoint, url in every_route(app, {**values, "code": elsewhere}):
+        if endpoint.startswith("room."):  # a conversation this browser has no seat in: joining it, /verder
+            assert_refused(student.open(url, method=method, headers=headers), (method, endpoint))
+
+
+def test_the_process_says_once_when_it_becomes_busy_and_once_when_it_is_no_longer(app, caplog):
+    client = app.test_client()
+    client.get("/")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        limit = app.config["ADMISSION_MAX_SOCKETS"]
+        make_busy(app)
+        for _ in range(5):
+            assert client.get("/").status_code == 503
+        app.config["ADMISSION_MAX_SOCKETS"] = limit
+        for _ in range(5):
+            assert client.get("/").status_code == 200
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("busy: ") and "0 live sockets (ADMISSION_MAX_SOCKETS 0)" in lines[0]
+    assert lines[1].startswith("no longer busy")
+
+
+@pytest.fixture
+def full_server(tmp_path):
+    """The real server (eventlet), full at three live sockets. The lag limit is out of the way, so this test
+    is about sockets only, whatever else the machine is doing."""
+    server = LiveServer(tmp_path, {"ADMISSION_MAX_SOCKETS": "3", "ADMISSION_MAX_LAG_MS": "60000"}).start()
+    yield server
+    server.stop()
+
+
+def test_a_full_server_refuses_a_newcomer_and_the_conversation_on_it_goes_on(full_server):
+    docent, student, opleider = (Phone(full_server.url) for _ in range(3))
+    code = docent.start("Marieke", "stagedocent")
+    student.join(code, "Sanne", "student")
+    opleider.join(code, "Kees", "praktijkopleider")
+    other = Phone(full_server.url)
+    other_code = other.start("Ahmed", "stagedocent")
+    phones = (docent, student, opleider)
+    try:
+        for phone in phones:
+            phone.connect()
+
+        newcomer = Phone(full_server.url)
+        assert_refused(newcomer.http.get(f"{full_server.url}/r/{other_code}"), "the join form")
+        assert_refused(newcomer.http.post(f"{full_server.url}/r/{other_code}/join",
+                                          data={"name": "Sam", "role": "student"}), "joining")
+
+        room = student.state()
+        phase = next(p["id"] for p in room["phases"] if p["id"] != room["phase"])
+        answer = student.post("/phase", {"phase": phase})
+        assert answer.status_code == 200
+        version = int(answer.headers["X-Room-Version"])
+        for phone in phones:
+            phone.wait_for(lambda event, data: event == "update" and data["version"] == version)
+        assert docent.state()["phase"] == phase
+
+        opleider.close()  # one socket leaves: there is room for a newcomer again
+        deadline = time.monotonic() + 5
+        while newcomer.http.get(f"{full_server.url}/r/{other_code}").status_code == 503:
+            assert time.monotonic() < deadline, "still refusing after a socket left"
+            time.sleep(0.1)
+        assert newcomer.join(other_code, "Sam", "student").status_code == 200
+        newcomer.code = other_code
+        assert "Sam" in [p["name"] for p in newcomer.state()["participants"]]
+    finally:
+        for phone in phones:
+            phone.close()
+    log = Path(full_server.log.name).read_text()
+    assert log.count("busy: ") == 1 and log.count("no longer busy") == 1, log
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def wake(lag: LoopLag, clock: Clock, late: float = 0.0, times: int = 1) -> None:
+    for _ in range(times):
+        clock.now += TICK_SECONDS + late
+        lag.woke()
+
+
+def test_a_loop_that_wakes_on_time_has_no_lag():
+    clock = Clock()
+    lag = LoopLag(clock=clock)
+    assert lag.ms() == 0  # no monitor yet
+    wake(lag, clock, times=30)
+    assert lag.ms() < 1
+
+
+def test_a_single_late_wake_does_not_count_as_busy():
+    clock = Clock()
+    lag = LoopLag(clock=clock)
+    wake(lag, clock, times=20)
+    wake(lag, clock, late=1.0)  # one long pause: a garbage collection, one slow answer
+    assert lag.ms() < 1
+    wake(lag, clock, times=3)
+    assert lag.ms() < 1
+
+
+def test_sustained_lag_shows_within_two_seconds_and_goes_when_the_loop_is_quick_again():
+    clock = Clock()
+    lag = LoopLag(clock=clock)
+    wake(lag, clock, times=20)
+    started = clock.now
+    while lag.ms() <= 250:  # the default ADMISSION_MAX_LAG_MS
+        wake(lag, clock, late=0.3)
+        assert clock.now - started <= 2.0, "sustained lag not seen within 2 s"
+    recovering = clock.now
+    while lag.ms() > 1:
+        wake(lag, clock)
+        assert clock.now - recovering <= 2.0, "still lagging 2 s after the loop was quick again"
+
+
+def test_a_loop_so_busy_that_the_monitor_never_wakes_counts_as_late():
+    clock = Clock()
+    lag = LoopLag(clock=clock)
+    wake(lag, clock, times=20)
+    clock.now += 3.0  # no wake at all for 3 s
+    assert lag.ms() > 2500

@@ -41,8 +41,10 @@ def redis_url():
 
 
 @pytest.fixture
-def two_workers(tmp_path, postgres_url, redis_url):
-    env = {"DATABASE_URL": postgres_url, "REDIS_URL": redis_url, "SECRET_KEY": "shared-secret"}
+def two_workers(request, tmp_path, postgres_url, redis_url):
+    """Two processes on one database and one Redis; settings for both through indirect parametrization."""
+    env = {"DATABASE_URL": postgres_url, "REDIS_URL": redis_url, "SECRET_KEY": "shared-secret",
+           **getattr(request, "param", {})}
     first = LiveServer(tmp_path, env).start()
     second = LiveServer(tmp_path, env).start()
     yield first, second

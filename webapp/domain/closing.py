@@ -128,6 +128,7 @@ def start_follow_up(room: Room, actor: Participant) -> tuple[Room, Participant]:
     new_room, me = rooms.create_room(actor.name, actor.role, previous=room)
     with change(room, actor, "start_follow_up"):
         rooms.bump_version(new_room)
+        rooms.bump_series([room.series_id], besides=[room.id, new_room.id])
         me.previous_participant_id = actor.id
         for participant in room.active_participants:
             if participant.id != actor.id:

@@ -18,7 +18,7 @@ from webapp.domain.closing import clean_email
 from webapp.domain.content import STAGE_MOMENTS, get_content
 from webapp.domain.refusals import Forbidden, RoomError
 from webapp.domain.roles import LABELS, PERMISSIONS, ROLES, STAGEDOCENT, STUDENT, may, may_share_link, require_status
-from webapp.domain.rooms import change, clean_name, following_moment
+from webapp.domain.rooms import bump_series, change, clean_name, following_moment
 from webapp.extensions import db
 from webapp.models import Participant, Room
 from webapp.models.room import Admission, RoomStatus, utcnow
@@ -88,6 +88,7 @@ def plan(invitees: list[Invitee], planner_role: str, day: str | None, clock: str
             db.session.rollback()
             continue
         series.replan(room.series_id)
+        bump_series([room.series_id], besides=[room.id])  # a next conversation shows in the series' others
         accounts.remember_members(room)  # the addresses given find this series in Mijn gesprekken
         for participant in room.participants:
             if participant.email:

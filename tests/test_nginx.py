@@ -1,0 +1,181 @@
+"""docs/nginx.conf, run for real: nginx with TLS in front of two app processes on one PostgreSQL database,
+sharing events through Redis, as docs/deployment.md describes."""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import ROOT, free_port, need
+from tests.test_live_server import Phone
+from tests.test_outbox_smtp import certificate  # noqa: F401  (a self-signed certificate for 127.0.0.1)
+from tests.test_scaleout import postgres_url, redis_url, two_workers  # noqa: F401  (the two processes)
+
+pytestmark = pytest.mark.scaleout
+
+SAMPLE = ROOT / "docs" / "nginx.conf"
+# Behind nginx the app trusts one proxy, as docs/deployment.md says.
+behind_nginx = pytest.mark.parametrize("two_workers", [{"TRUSTED_PROXIES": "1"}], indirect=True)
+# One line of the sample's access log: the request, its status and the app process that served it.
+LOG_LINE = re.compile(r'"(?P<method>\S+) (?P<uri>\S+) [^"]*" (?P<status>\d{3}) \d+ \S+ (?P<upstream>\S+)$')
+
+
+def render(sample: str, backends: list[int], http_port: int, https_port: int, cert: Path, key: Path,
+           folder: Path) -> str:
+    """The sample for this test: the two processes' ports, nginx on free ports of 127.0.0.1 (no IPv6), the test's
+    certificate, and nginx's pid, logs and temp files in `folder`."""
+    replacements = {
+        "server 127.0.0.1:5001;": f"server 127.0.0.1:{backends[0]};",
+        "server 127.0.0.1:5002;": f"server 127.0.0.1:{backends[1]};",
+        "listen 80;": f"listen 127.0.0.1:{http_port};",
+        "listen 443 ssl;": f"listen 127.0.0.1:{https_port} ssl;",
+        "/etc/letsencrypt/live/stagegesprek.example.nl/fullchain.pem": str(cert),
+        "/etc/letsencrypt/live/stagegesprek.example.nl/privkey.pem": str(key),
+        "/run/nginx.pid": str(folder / "nginx.pid"),
+        "/var/log/nginx/": f"{folder}/",
+        # www-data cannot enter pytest's folders; without root, nginx runs as whoever started it anyway.
+        "user www-data;": "user root;" if os.geteuid() == 0 else "",
+        # Not /var/lib/nginx: nginx would make the system's temp folders its workers'.
+        "http {": "http {\n" + "".join(f"    {kind}_temp_path {folder / kind};\n"
+                                       for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")),
+    }
+    for old, new in replacements.items():
+        assert old in sample, f"docs/nginx.conf no longer has {old!r}: update tests/test_nginx.py with it"
+        sample = sample.replace(old, new)
+    return "\n".join(line for line in sample.splitlines() if "listen [::]" not in line)
+
+
+@dataclass
+class Nginx:
+    url: str  # https, as the phones use it
+    http_url: str
+    backends: list[str]  # the app processes, as the access log names them
+    log_path: Path
+
+    def served(self) -> list[dict]:
+        """Every request nginx has finished, in order: method, uri, status and the process that served it."""
+        lines = self.log_path.read_text().splitlines() if self.log_path.exists() else []
+        return [match.groupdict() for match in map(LOG_LINE.search, lines) if match]
+
+    def processes(self) -> set[str]:
+        """The app processes that served anything so far ("-": nginx answered itself, as its redirect)."""
+        return {request["upstream"] for request in self.served()} - {"-"}
+
+
+@pytest.fixture(scope="module")
+def nginx_binary():
+    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
+    need(found is not None, "nginx is not installed (apt-get install nginx-light)")
+    return found
+
+
+@pytest.fixture
+def nginx(nginx_binary, certificate, two_workers, tmp_path, monkeypatch):  # noqa: F811
+    """docs/nginx.conf in front of the two processes, in the foreground; the phones trust its certificate."""
+    cert, _context = certificate
+    folder = tmp_path / "nginx"
+    folder.mkdir()
+    http_port, https_port = free_port(), free_port()
+    config = folder / "nginx.conf"
+    config.write_text(render(SAMPLE.read_text(), [server.port for server in two_workers], http_port, https_port,
+                             cert, cert.with_name("key.pem"), folder))
+    output = folder / "nginx.out"
+    with open(output, "w") as log:
+        process = subprocess.Popen([nginx_binary, "-p", str(folder), "-c", str(config), "-g", "daemon off;"],
+                                   stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            assert process.poll() is None, f"nginx stopped:\n{output.read_text()}"
+            try:
+                socket.create_connection(("127.0.0.1", https_port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, f"nginx did not listen:\n{output.read_text()}"
+                time.sleep(0.05)
+        for variable in ("REQUESTS_CA_BUNDLE", "WEBSOCKET_CLIENT_CA_BUNDLE"):  # requests, and the websockets
+            monkeypatch.setenv(variable, str(cert))
+        yield Nginx(f"https://127.0.0.1:{https_port}", f"http://127.0.0.1:{http_port}",
+                    [f"127.0.0.1:{server.port}" for server in two_workers], folder / "stagegesprek.log")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def browser_phone(nginx: Nginx) -> Phone:
+    """A phone through nginx. Over https the app's CSRF check also wants a Referer of its own origin (as
+    request.host has it, from X-Forwarded-Host); browsers send one (Referrer-Policy: same-origin)."""
+    phone = Phone(nginx.url)
+    phone.http.headers["Referer"] = nginx.url + "/"
+    return phone
+
+
+def phase_change_reaches(phone: Phone, version: int) -> None:
+    """The phone is sent the update of that version, and it brings the new phase."""
+    update = phone.wait_for(lambda event, data: event == "update" and data["version"] == version)
+    assert "fase" in update["fragments"]
+
+
+@behind_nginx
+def test_a_page_loads_over_https_and_the_app_sees_the_address_phones_use(nginx):
+    redirect = requests.get(nginx.http_url + "/r/ABCD-EFGH", allow_redirects=False, timeout=5)
+    assert (redirect.status_code, redirect.headers["Location"]) == (301, "https://127.0.0.1/r/ABCD-EFGH")
+
+    docent = browser_phone(nginx)
+    code = docent.start("Marieke", "stagedocent")
+    page = docent.http.get(f"{nginx.url}/r/{code}", timeout=5)
+    assert page.status_code == 200
+    # X-Forwarded-Proto and -Host reach the app (TRUSTED_PROXIES=1): the invitation names nginx's https address.
+    assert f'<a href="{nginx.url}/r/{code}">' in page.text
+    assert page.headers["Content-Encoding"] in {"br", "gzip"}  # the app's compression, passed on as it is
+    assert page.headers["Strict-Transport-Security"] == "max-age=31536000"
+    (process,) = nginx.processes()  # one address: one process
+    assert process in nginx.backends
+
+
+@behind_nginx
+def test_a_websocket_through_nginx_gets_the_update_when_a_phone_on_the_other_process_changes_the_phase(
+        nginx, two_workers):  # noqa: F811
+    docent = browser_phone(nginx)
+    code = docent.start("Marieke", "stagedocent")
+    docent.connect(transports=("websocket",))
+    assert docent.sio.transport() == "websocket"
+    (docent_process,) = nginx.processes()
+    # The student's phone has another address, which nginx sends to the other process; here it goes there itself.
+    other = next(server for server in two_workers if f"127.0.0.1:{server.port}" != docent_process)
+    student = Phone(other.url)
+    assert student.join(code, "Sanne", "student").status_code == 200
+    assert student.post("/phase", {"phase": "leren"}).status_code == 200
+    phase_change_reaches(docent, student.state()["version"])
+    docent.close()
+
+
+@behind_nginx
+def test_long_polling_through_nginx_keeps_to_one_process_and_gets_updates(nginx):
+    docent = browser_phone(nginx)
+    code = docent.start("Marieke", "stagedocent")
+    student = browser_phone(nginx)
+    assert student.join(code, "Sanne", "student").status_code == 200
+    student.connect(transports=("polling",))
+    assert student.sio.transport() == "polling"
+    session = f"sid={student.sio.eio.sid}"
+
+    def polls():
+        return [request for request in nginx.served() if session in request["uri"]]
+
+    deadline = time.monotonic() + 15
+    while len(polls()) < 6:  # the app pings every 2 s here: a long poll ends, a pong is posted
+        assert time.monotonic() < deadline, f"only {len(polls())} polling requests in 15 s"
+        time.sleep(0.2)
+    assert docent.post("/phase", {"phase": "leren"}).status_code == 200
+    phase_change_reaches(student, docent.state()["version"])
+    assert student.sio.connected and student.sio.transport() == "polling"
+    assert {request["status"] for request in polls()} == {"200"}
+    assert len({request["upstream"] for request in polls()}) == 1, polls()
+    student.close()

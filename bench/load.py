@@ -436,7 +436,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=35.0, help="seconds of timed load (35)")
     parser.add_argument("--lost-after", type=float, default=10.0, help="a delivery later than this is lost (10 s)")
     parser.add_argument("--client", choices=["raw", "socketio"], default="raw")
-    parser.add_argument("--seat-concurrency", type=int, default=16)
+    parser.add_argument("--seat-concurrency", type=int, default=4,
+                        help="rooms seated at a time (4): people arrive spread out, not 16 rooms at once")
     parser.add_argument("--connect-concurrency", type=int, default=100)
     parser.add_argument("--pids", type=lambda s: [int(p) for p in s.split(",") if p], default=[],
                         help="comma-separated server process ids for CPU and RSS")

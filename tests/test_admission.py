@@ -191,7 +191,7 @@ def test_sustained_lag_shows_within_two_seconds_and_goes_when_the_loop_is_quick_
     lag = LoopLag(clock=clock)
     wake(lag, clock, times=20)
     started = clock.now
-    while lag.ms() <= 250:  # the default ADMISSION_MAX_LAG_MS
+    while lag.ms() <= 250:  # every wake 300 ms late
         wake(lag, clock, late=0.3)
         assert clock.now - started <= 2.0, "sustained lag not seen within 2 s"
     recovering = clock.now

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, g, request
 
 from webapp.domain import rooms
 from webapp.domain.refusals import RoomError
-from webapp.views.identity import current_participant
+from webapp.views.identity import token_for_code
 from webapp.views.limits import count_failure, join_guard
 
 bp = Blueprint("room", __name__, url_prefix="/r/<code>")
@@ -49,13 +49,12 @@ def load_room_and_deelnemer():
     view = current_app.view_functions.get(request.endpoint)
     guest_view = getattr(view, "open_to_guests", False)
     try:
-        g.room = rooms.find_room(g.code_as_typed)
+        g.room, g.me = rooms.find_seat(g.code_as_typed, token_for_code(g.code_as_typed))
     except RoomError as error:
         count_failure()
         if guest_view:  # the join form says what is wrong with a typed code
             raise getattr(view, "unknown_room", error) from None
         raise NOT_YOURS from None
-    g.me = current_participant(g.room)
     if g.me is None and not guest_view:
         count_failure()
         raise NOT_YOURS

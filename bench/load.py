@@ -3,9 +3,9 @@
 Seating comes first and is not timed: per room, the stagedocent starts it (`GET /`, `POST /rooms`) and the
 student and the praktijkopleider join (`GET /r/<CODE>`, `POST /r/<CODE>/join`), each phone with its own cookies
 and following its 303 to the room page, as a browser does (its CSRF token and `data-version`), at most
---seat-concurrency rooms at a time. Then every phone opens its socket (websocket transport only, at most
---connect-concurrency at a time) and emits `join {code, version}`; we wait until the pushes this causes have
-died down.
+--seat-concurrency rooms at a time. Once a room's three pages are there, its phones open their sockets
+(websocket transport only) and emit `join {code, version}`, as browsers do, before the next room is seated; at
+the end we wait until the pushes this causes have died down.
 
 The timed window (--duration s): every room makes one change every --interval s, the rooms' first changes
 spread evenly over the first interval. A change is the student moving the phase (`POST /r/<CODE>/phase`, as
@@ -250,22 +250,25 @@ class Generator:
                                           (room.opleider, f"Opleider {index}", "praktijkopleider")):
                     await phone.form(f"/r/{code}/join", f"/r/{code}", {"name": name, "role": role})
                     await phone.open_room(code)
-                room.ok = True
             except Busy:
                 self.refused += 1
+                return
             except Exception as error:
                 self.seat_failures += 1
                 self.note_error("seat", error)
+                return
+            # Each phone opens its socket once its room page is there, as a browser does: so a server counts
+            # the sockets of the rooms it took before it decides on the next one (admission control).
+            room.ok = all([await self.connect(phone) for phone in room.phones])
 
-    async def connect(self, phone: Phone, limit: asyncio.Semaphore) -> bool:
-        async with limit:
-            try:
-                await asyncio.wait_for(phone.connect_raw() if self.args.client == "raw" else phone.connect_sio(), 60)
-                return True
-            except Exception as error:
-                self.connect_failures += 1
-                self.note_error("connect", error)
-                return False
+    async def connect(self, phone: Phone) -> bool:
+        try:
+            await asyncio.wait_for(phone.connect_raw() if self.args.client == "raw" else phone.connect_sio(), 60)
+            return True
+        except Exception as error:
+            self.connect_failures += 1
+            self.note_error("connect", error)
+            return False
 
     async def change_loop(self, room: Room, first: float, end: float) -> None:
         phases, n, slot = self.phases, 0, first
@@ -319,10 +322,6 @@ class Generator:
 
         self.phase = "connecting"
         started = now()
-        limit = asyncio.Semaphore(args.connect_concurrency)
-        results = await asyncio.gather(*(self.connect(phone, limit) for room in seated for phone in room.phones))
-        for room, oks in zip(seated, (results[i:i + 3] for i in range(0, len(results), 3))):
-            room.ok = all(oks)
         live = [room for room in seated if room.ok]
         # Wait until the pushes that joining caused (presence, catching up) have died down.
         self.last_update = now()
@@ -438,7 +437,6 @@ def main() -> None:
     parser.add_argument("--client", choices=["raw", "socketio"], default="raw")
     parser.add_argument("--seat-concurrency", type=int, default=4,
                         help="rooms seated at a time (4): people arrive spread out, not 16 rooms at once")
-    parser.add_argument("--connect-concurrency", type=int, default=100)
     parser.add_argument("--pids", type=lambda s: [int(p) for p in s.split(",") if p], default=[],
                         help="comma-separated server process ids for CPU and RSS")
     parser.add_argument("--json", action="store_true", help="also print the result as one JSON line")

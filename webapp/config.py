@@ -2,10 +2,11 @@
 import os
 import secrets
 
-# Live sockets at which one process stops taking newcomers (webapp/admission.py): 250 conversations of three
-# phones. On two cores, with one change per conversation every 5 s, p99 passes 100 ms between 200 and 300
-# conversations per process (bench/RESULTS.md, the knee); calmer conversations leave room for more.
-ADMISSION_MAX_SOCKETS = 750
+# Live sockets at which one process stops taking newcomers (webapp/admission.py): 200 conversations of three
+# phones. On two cores, with one change per conversation every 5 s, p99 stays under 100 ms up to about 200
+# conversations per process and passes it before 300 (bench/RESULTS.md, the knee); calmer conversations leave
+# room for more.
+ADMISSION_MAX_SOCKETS = 600
 
 
 def _bool(name: str, default: bool = False) -> bool:

@@ -8,6 +8,7 @@ import socket  # noqa: E402
 
 from webapp import create_app  # noqa: E402
 from webapp.domain.housekeeping import start_background_work  # noqa: E402
+from webapp.extensions import socketio  # noqa: E402
 from webapp.gc_tuning import tune_gc  # noqa: E402
 
 app = create_app()
@@ -32,7 +33,7 @@ def serve() -> None:
     # Everything loaded so far lives as long as the process: keep it out of the garbage collector's
     # full collections, which otherwise pause every connection for hundreds of ms at a few thousand.
     tune_gc()
-    print(f"Stagegesprek luistert op http://{host}:{port}", flush=True)
+    print(f"Stagegesprek luistert op http://{host}:{port} ({socketio.async_mode})", flush=True)
     eventlet.wsgi.server(listener, app, max_size=MAX_CONNECTIONS, log_output=False)
 
 

@@ -34,6 +34,10 @@ SETUPS = {
 ADMISSION_OFF = ["--app-env", "ADMISSION_MAX_SOCKETS=1000000", "--app-env", "ADMISSION_MAX_LAG_MS=1000000"]
 
 
+def ratio(app: float, bare: float) -> str:
+    return f"{app / bare:.1f}x" if app >= bare / 10 else f"{app / bare:.2f}x"
+
+
 def table(records: list[dict]) -> str:
     lines = ["| " + " | ".join(COLUMNS + ["app/bare p50", "app/bare p99"]) + " |",
              "| --- |" + " ---: |" * (len(COLUMNS) + 1)]
@@ -48,7 +52,7 @@ def table(records: list[dict]) -> str:
                 continue
             ratios = ["", ""]
             if kind == "app" and bare.get("p50") and app.get("p50"):
-                ratios = [f"{app['p50'] / bare['p50']:.1f}x", f"{app['p99'] / bare['p99']:.1f}x"]
+                ratios = [ratio(app["p50"], bare["p50"]), ratio(app["p99"], bare["p99"])]
             lines.append("| " + " | ".join(row(kind, args, result) + ratios) + " |")
     return "\n".join(lines)
 

@@ -2,6 +2,7 @@
 import queue
 import re
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -89,6 +90,15 @@ def three_phones(live_server):
     yield phones
     for phone in phones:
         phone.close()
+
+
+def test_production_runs_on_eventlet_unless_told_otherwise(live_server):
+    """The async mode the benchmark chose (bench/RESULTS.md) is the one `python wsgi.py` runs without settings."""
+    assert "SOCKETIO_ASYNC_MODE" not in live_server.env
+    deadline = time.monotonic() + 10  # the port opens a moment before the server says how it listens
+    while "luistert op" not in (said := Path(live_server.log.name).read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert f"luistert op {live_server.url} (eventlet)" in said
 
 
 def test_a_fourth_join_over_http_reaches_all_three_phones(live_server, three_phones):

@@ -60,6 +60,8 @@ def test_when_busy_a_browser_without_a_seat_is_refused_on_every_route_with_a_mes
             assert_refused(response, (method, endpoint, htmx))
             if htmx and not url.endswith(".json"):  # shown where the phone shows messages
                 assert 'id="meldingen"' in response.text, endpoint
+            elif method == "GET" and not url.endswith((".json", ".pdf", ".ics")):  # a page: try the same again
+                assert "Probeer het opnieuw" in response.text and f'href="{url}' in response.text, endpoint
         walked += 1
     assert walked >= 60
 

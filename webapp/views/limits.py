@@ -10,8 +10,8 @@ import secrets
 from flask import Blueprint, current_app, g, request, session
 from flask_limiter.util import get_remote_address
 
-from webapp.domain import codes
 from webapp.extensions import limiter
+from webapp.views.identity import token_for_code
 
 
 def count_failure() -> None:
@@ -26,8 +26,7 @@ def _failed(_response) -> bool:
 def _knows_this_room() -> bool:
     # The room blueprint has taken the code out of view_args by now (its url_value_preprocessor runs first).
     typed = g.get("code_as_typed") or (request.view_args or {}).get("code", "")
-    code = codes.normalize(typed or "")
-    return bool(code) and code in session.get("rooms", {})
+    return token_for_code(typed) is not None
 
 
 def _browser() -> str:

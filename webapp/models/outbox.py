@@ -34,6 +34,9 @@ class OutboxMessage(db.Model):
     # Exactly one address: nobody's address may appear in another participant's mail. Once the server
     # accepted the message, address and content are wiped (see outbox.deliver_due): no longer needed.
     recipient: Mapped[str] = mapped_column(String(254))
+    # What the mail is (webapp/domain/outbox.py, KINDS): the sender delivers a verslag or a sign-in link before
+    # any invitation, so a flood of invitations cannot delay them.
+    kind: Mapped[str] = mapped_column(String(16), default="verslag", server_default="verslag")
     subject: Mapped[str] = mapped_column(String(255))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text, default=None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, timezone
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -99,6 +99,12 @@ class Participant(db.Model):
     # Raised to revoke this person's link to the verslag in their mail (the link names the number).
     record_link_version: Mapped[int] = mapped_column(default=0, server_default="0")
     removed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Let in by the stagedocent beyond the three ("Laat nog iemand toe"): a seat in this conversation only, with
+    # no say over the stage (webapp/domain/roles.py, SERIES_ACTIONS) and no membership of it.
+    extra: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The key of the address that made this seat a member of its series (webapp/domain/accounts.py): the
+    # membership ends when the seat does (taken out, or the place taken up by a new link).
+    member_key: Mapped[str | None] = mapped_column(String(64), default=None)
     # Closing: where this person wants the verslag (shown to nobody else), their Akkoord and remark.
     email: Mapped[str | None] = mapped_column(String(254), default=None)
     agreed_at: Mapped[datetime | None] = mapped_column(default=None)

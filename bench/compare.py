@@ -96,6 +96,8 @@ class Servers:
             "MAIL_FILE_PATH": str(self.directory / "outbox"),
             "JOIN_RATE_LIMIT": "1000000 per minute", "JOIN_ADDRESS_LIMIT": "1000000 per minute",
             "CREATE_RATE_LIMIT": "1000000 per hour",
+            # Every simulated phone connects from 127.0.0.1: one address, thousands of sockets.
+            "HANDSHAKE_ADDRESS_BURST": "1000000", "HANDSHAKE_ADDRESS_PER_SECOND": "1000000",
         })
         env.update(setting.split("=", 1) for setting in self.args.app_env)
         return env

@@ -37,6 +37,7 @@ def app_on_fresh_database(tmp_path, **settings):
         "SOCKETIO_ASYNC_MODE": "threading",
         "REDIS_URL": None,
         "MAIL_BACKEND": "locmem",
+        "PUBLIC_URL": "http://localhost",  # where the test client is: links in mail look like the pages it asks for
         "JOIN_RATE_LIMIT": "1000 per minute",
         "JOIN_ADDRESS_LIMIT": "5000 per minute",
         **settings,
@@ -88,6 +89,7 @@ class LiveServer:
             **os.environ,
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
+            "PUBLIC_URL": self.url,  # links in mail lead back here, where the phones reach this server
             "DATABASE_URL": f"sqlite:///{tmp_path / 'live.db'}",
             "SECRET_KEY": "live-secret",
             "MAIL_BACKEND": "file",

@@ -52,3 +52,10 @@ def agree(client, code, email="", remark=""):
     """Akkoord, as the form sends it: with the version of the draft this phone shows."""
     return post_action(client, code, "/confirm", {"email": email, "remark": remark,
                                                    "draft": state(client, code)["verslag_version"]})
+
+
+def client_at(app, address):
+    """A browser at another client address (the rate limits count per client address)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client

@@ -1,15 +1,19 @@
 """Admission control (issue 13): past the knee, a process refuses newcomers with a clear message, and the
 conversations it already serves go on: their phones, their sockets and their updates."""
+import http.client
 import logging
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
+import socketio
 from flask import url_for
 
 from tests.conftest import LiveServer
 from tests.helpers import post_action, room_csrf, seat_three, start_room, state
-from tests.test_live_server import Phone
+from tests.test_live_server import Phone, online_in
 from webapp.admission import TICK_SECONDS, LoopLag
 
 BUSY = "Het is nu erg druk. Probeer het over een halve minuut opnieuw. Gesprekken die al bezig zijn, gaan gewoon door."
@@ -102,13 +106,13 @@ def test_the_process_says_once_when_it_becomes_busy_and_once_when_it_is_no_longe
             assert client.get("/").status_code == 200
     lines = [record.getMessage() for record in caplog.records]
     assert len(lines) == 2, lines
-    assert lines[0].startswith("busy: ") and "0 live sockets (ADMISSION_MAX_SOCKETS 0)" in lines[0]
+    assert lines[0].startswith("busy: ") and "0 seated sockets (ADMISSION_MAX_SOCKETS 0)" in lines[0]
     assert lines[1].startswith("no longer busy")
 
 
 @pytest.fixture
 def full_server(tmp_path):
-    """The real server (eventlet), full at three live sockets. The lag limit is out of the way, so this test
+    """The real server (eventlet), full at three seated sockets. The lag limit is out of the way, so this test
     is about sockets only, whatever else the machine is doing."""
     server = LiveServer(tmp_path, {"ADMISSION_MAX_SOCKETS": "3", "ADMISSION_MAX_LAG_MS": "60000"}).start()
     yield server
@@ -128,7 +132,11 @@ def test_a_full_server_refuses_a_newcomer_and_the_conversation_on_it_goes_on(ful
             phone.connect()
 
         newcomer = Phone(full_server.url)
-        assert_refused(newcomer.http.get(f"{full_server.url}/r/{other_code}"), "the join form")
+        deadline = time.monotonic() + 5  # a socket counts once its join found the seat: the joins are on their way
+        while (join_form := newcomer.http.get(f"{full_server.url}/r/{other_code}")).status_code != 503:
+            assert time.monotonic() < deadline, "three seated sockets, and still taking newcomers"
+            time.sleep(0.1)
+        assert_refused(join_form, "the join form")
         assert_refused(newcomer.http.post(f"{full_server.url}/r/{other_code}/join",
                                           data={"name": "Sam", "role": "student"}), "joining")
 
@@ -208,3 +216,124 @@ def test_a_loop_so_busy_that_the_monitor_never_wakes_counts_as_late():
     wake(lag, clock, times=20)
     clock.now += 3.0  # no wake at all for 3 s
     assert lag.ms() > 2500
+
+
+# Handshakes from one address (issue 18): 650 engine.io handshakes in 0.7 s from one address, without a cookie,
+# made every newcomer wait for the 20 s those sockets lived. A socket counts once it has a seat, and new sockets
+# have a budget per address (realtime/guard.py).
+
+HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
+FLOOD_HANDSHAKES = 650
+FLOOD_CONNECTIONS = 8  # keep-alive connections the flood is spread over
+
+
+def handshake_flood(port: int, count: int) -> Counter:
+    """`count` engine.io handshakes without a cookie from 127.0.0.1, as fast as this machine makes them; the
+    statuses they got."""
+    statuses, lock = Counter(), threading.Lock()
+
+    def send(how_many: int) -> None:
+        connection, got = http.client.HTTPConnection("127.0.0.1", port, timeout=10), Counter()
+        for _ in range(how_many):
+            connection.request("GET", HANDSHAKE)
+            response = connection.getresponse()
+            response.read()
+            got[response.status] += 1
+        connection.close()
+        with lock:
+            statuses.update(got)
+
+    share, rest = divmod(count, FLOOD_CONNECTIONS)
+    threads = [threading.Thread(target=send, args=(share + (n < rest),)) for n in range(FLOOD_CONNECTIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def test_a_flood_of_handshakes_from_one_address_does_not_keep_newcomers_out(tmp_path):
+    """Full at ten seated sockets, so the flood's sockets would fill it many times over if they counted; the
+    lag limit is out of the way, so this is about sockets only."""
+    burst, per_second = 60, 10  # the defaults: a school behind one address gets its phones in (test below)
+    server = LiveServer(tmp_path, {"ADMISSION_MAX_SOCKETS": "10", "ADMISSION_MAX_LAG_MS": "60000",
+                                   "HANDSHAKE_ADDRESS_BURST": str(burst),
+                                   "HANDSHAKE_ADDRESS_PER_SECOND": str(per_second)}).start()
+    seated = [Phone(server.url, address="127.0.0.3") for _ in range(3)]  # a conversation going on, elsewhere
+    newcomer = Phone(server.url, address="127.0.0.2")
+    try:
+        docent, student, opleider = seated
+        code = docent.start("Marieke", "stagedocent")
+        student.join(code, "Sanne", "student")
+        opleider.join(code, "Kees", "praktijkopleider")
+        for phone in seated:
+            phone.connect(transports=("polling",))
+        for phone in seated:
+            phone.wait_for(lambda event, data: event == "update" and online_in(data["fragments"]["deelnemers"], "Kees"))
+
+        started = time.monotonic()
+        statuses = handshake_flood(server.port, FLOOD_HANDSHAKES)
+        seconds = time.monotonic() - started
+        start_page = newcomer.http.get(server.url + "/")
+        newcomer_code = newcomer.start("Ahmed", "stagedocent")
+        print(f"\nhandshake flood: {FLOOD_HANDSHAKES} from 127.0.0.1 in {seconds:.2f} s, answered {dict(statuses)}; "
+              f"a newcomer from 127.0.0.2 then got the start page: {start_page.status_code}")
+
+        assert sum(statuses.values()) == statuses[200] + statuses[429] == FLOOD_HANDSHAKES
+        assert burst <= statuses[200] <= burst + per_second * seconds
+        assert start_page.status_code == 200
+        newcomer.connect(transports=("polling",))
+        newcomer.wait_for(lambda event, data: event == "update" and online_in(data["fragments"]["deelnemers"], "Ahmed"))
+        assert newcomer.state()["code"] == newcomer_code
+
+        room = student.state()  # the conversation going on did not notice
+        phase = next(p["id"] for p in room["phases"] if p["id"] != room["phase"])
+        version = int(student.post("/phase", {"phase": phase}).headers["X-Room-Version"])
+        for phone in seated:
+            phone.wait_for(lambda event, data: event == "update" and data["version"] == version)
+    finally:
+        for phone in (*seated, newcomer):
+            phone.close()
+        server.stop()
+    assert "busy: " not in Path(server.log.name).read_text()
+
+
+def test_a_school_behind_one_address_gets_all_its_phones_in_and_back_after_a_blip(live_server):
+    """Ten conversations at once behind one address (127.0.0.1): 30 phones connect in one burst, and after a
+    network blip all 30 again, as the browsers do (long-polling first, then the upgrade)."""
+    phones = []
+    for n in range(10):
+        docent, student, opleider = (Phone(live_server.url) for _ in range(3))
+        code = docent.start(f"Docent {n}", "stagedocent")
+        student.join(code, f"Student {n}", "student")
+        opleider.join(code, f"Opleider {n}", "praktijkopleider")
+        phones += [docent, student, opleider]
+
+    def all_connect() -> list:
+        refused = []
+
+        def connect(phone):
+            try:
+                phone.connect(transports=("polling", "websocket"))
+            except socketio.exceptions.ConnectionError as error:
+                refused.append(error)
+
+        threads = [threading.Thread(target=connect, args=(phone,)) for phone in phones]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for phone in phones:  # in: its join found its seat, and it is online
+            phone.wait_for(lambda event, data: event == "update")
+        return refused
+
+    try:
+        assert all_connect() == []
+        for phone in phones:  # the blip: every phone loses its socket at once ...
+            phone.close()
+            while not phone.events.empty():
+                phone.events.get()
+        assert all_connect() == []  # ... and all come back
+    finally:
+        for phone in phones:
+            phone.close()

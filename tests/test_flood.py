@@ -163,3 +163,46 @@ def test_one_flooding_socket_does_not_slow_another_room(live_server):
     finally:
         for phone in phones:
             phone.close()
+
+
+RECONNECT_FLOOD_SECONDS = 5
+
+
+def test_a_reconnecting_typing_flooder_relays_no_more_than_its_addresses_budget(live_server):
+    """A connection's budgets are new after every reconnect: reconnecting, one client still sent about 19
+    `typing` a second to the other phones (issue 18). Every connection from one address shares one budget
+    for typing, and new sockets have one too (realtime/guard.py). Counted, not timed."""
+    flooder, other = Phone(live_server.url), Phone(live_server.url)
+    code = flooder.enter(None, "Mallory", "stagedocent")
+    other.enter(code, "Trudy", "student")
+    flooder.close()
+    cookie = "; ".join(f"{c.name}={c.value}" for c in flooder.http.cookies)
+    report = {"connected": 0, "refused": 0, "typing sent": 0}
+    started = time.monotonic()
+    while time.monotonic() - started < RECONNECT_FLOOD_SECONDS:
+        sio = socketio.Client(reconnection=False)
+        try:
+            sio.connect(live_server.url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=5)
+        except socketio.exceptions.ConnectionError:
+            report["refused"] += 1
+            continue
+        report["connected"] += 1
+        try:
+            # call(): each waits for the server to have handled it, so no event is lost to the disconnect.
+            sio.call("join", {"code": code, "version": 0}, timeout=5)
+            for _ in range(int(guard.BUDGETS["typing"].burst)):  # what a fresh connection may send
+                sio.call("typing", {"key": "nieuw"}, timeout=5)
+                report["typing sent"] += 1
+        except socketio.exceptions.SocketIOError:
+            pass  # closed under our feet: connect again
+        finally:
+            sio.disconnect()
+    seconds = time.monotonic() - started
+    time.sleep(0.5)  # the last typing's way to the other phone
+    other.close()
+    print(f"\nreconnecting flooder, {seconds:.1f} s: {report['connected']} connections, {report['refused']} refused, "
+          f"{report['typing sent']} typing sent; the other phone saw {other.typing_seen} "
+          f"({other.typing_seen / seconds:.1f} a second)")
+    shared = guard.ADDRESS_BUDGETS["typing"]
+    assert report["connected"] > 0 and other.typing_seen > 0
+    assert other.typing_seen <= shared.burst + shared.per_second * seconds

@@ -97,8 +97,9 @@ def test_gunicorn_serves_and_its_workers_deliver_queued_mail_once(tmp_path, work
         app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "REDIS_URL": None,
                           "SQLALCHEMY_DATABASE_URI": server.database_uri, "SOCKETIO_ASYNC_MODE": "threading"})
         with app.app_context():
-            ids = [outbox.enqueue(recipient=f"deelnemer{i}@example.nl", subject="Verslag stagegesprek",
-                                  text_body="Afspraken: ...").message_id for i in range(5)]
+            ids = [outbox.enqueue(kind=outbox.VERSLAG, recipient=f"deelnemer{i}@example.nl",
+                                  subject="Verslag stagegesprek", text_body="Afspraken: ...").message_id
+                   for i in range(5)]
             db.session.commit()
 
         started = time.monotonic()

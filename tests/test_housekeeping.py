@@ -1,6 +1,9 @@
 """Housekeeping: a crashed server's phones go offline, and conversations past retention are deleted."""
 from datetime import timedelta
 
+from flask import url_for
+
+from tests.conftest import app_on_fresh_database
 from tests.helpers import agree, post_action, seat_three, state
 from tests.test_live_server import online_in
 from webapp.domain import outbox
@@ -8,6 +11,7 @@ from webapp.domain.housekeeping import tidy
 from webapp.extensions import db, socketio
 from webapp.models import Agreement, Connection, OutboxMessage, Participant, Record, Room, Worker
 from webapp.models.room import utcnow
+from webapp.origin import outside_request
 
 
 def test_connections_of_a_dead_worker_are_dropped_and_the_room_told(app):
@@ -23,7 +27,7 @@ def test_connections_of_a_dead_worker_are_dropped_and_the_room_told(app):
         db.session.commit()
     docent.get_received()
     version = state(people["stagedocent"], code)["version"]
-    with app.test_request_context():
+    with outside_request(app):
         tidy(app)
     online = {p["name"]: p["online"] for p in state(people["stagedocent"], code)["participants"]}
     assert online == {"Marieke": True, "Sanne": False, "Kees": False}
@@ -48,7 +52,7 @@ def test_conversations_past_retention_are_deleted_with_all_their_data(app):
         expired_id = room.id
         db.session.commit()
         assert db.session.query(OutboxMessage).count() == 1
-    with app.test_request_context():
+    with outside_request(app):
         tidy(app)
     with app.app_context():
         assert [r.code for r in db.session.query(Room)] == [live_code]
@@ -57,3 +61,12 @@ def test_conversations_past_retention_are_deleted_with_all_their_data(app):
             assert db.session.query(model).count() == 0
         assert outbox.status_for_room(expired_id) == []
     assert app.test_client().get(f"/r/{expired_code}").status_code == 404
+
+
+def test_housekeeping_builds_its_urls_on_the_public_origin_whatever_hosts_are_trusted(tmp_path):
+    """A round renders changed screens outside any request; with only the school's host trusted (a real deployment)
+    a context on any other host could build no URL, and a dead worker's phones would stay online."""
+    with app_on_fresh_database(tmp_path, PUBLIC_URL="https://stagegesprek.example",
+                               TRUSTED_HOSTS=["stagegesprek.example"]) as app:
+        with app.app_context(), outside_request(app):
+            assert url_for("room.new_link", code="K7MP3XQ9", participant_id=7) == "/r/K7MP3XQ9/participants/7/link"

@@ -11,14 +11,28 @@ import socketio
 from tests.conftest import csrf_from
 
 
-class Phone:
-    """One person: an HTTP session (their cookie) and a Socket.IO client that joins their room."""
+class FromAddress(requests.adapters.HTTPAdapter):
+    """Connections that leave from another loopback address (127.0.0.2, ...): to the server, another client."""
 
-    def __init__(self, base_url: str):
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, source_address=(self.address, 0), **kwargs)
+
+
+class Phone:
+    """One person: an HTTP session (their cookie) and a Socket.IO client that joins their room. With `address`,
+    the phone's requests and its long-polling socket leave from that loopback address (a websocket would not)."""
+
+    def __init__(self, base_url: str, address: str | None = None):
         self.base_url = base_url
         self.http = requests.Session()
+        if address:
+            self.http.mount("http://", FromAddress(address))
         self.events: queue.Queue = queue.Queue()
-        self.sio = socketio.Client(reconnection=False)
+        self.sio = socketio.Client(reconnection=False, http_session=self.http if address else None)
         self.sio.on("update", lambda data: self.events.put(("update", data)))
         self.sio.on("removed", lambda data: self.events.put(("removed", data)))
         self.sio.on("denied", lambda data: self.events.put(("denied", data)))

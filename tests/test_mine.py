@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import csrf_from
-from tests.helpers import agree, join, post_action, start_room, state, text_of
+from tests.helpers import agree, client_at, join, post_action, start_room, state, text_of
 from tests.test_closing_mail import deliver, smtp  # noqa: F401  (the real SMTP server on loopback)
-from tests.test_planning import planned_room
+from tests.test_planning import open_link, planned_room
 from webapp.domain import accounts
 from webapp.extensions import db
 from webapp.models import OutboxMessage, Review, Room, SeriesMember, SignIn
@@ -212,9 +212,16 @@ def test_the_overview_lists_both_students_of_one_stagedocent(app):
 
 
 def test_addresses_given_when_planning_find_the_planned_conversation(app):
+    """The planner's own address at once; another's once they took up the link mailed to it (tests/test_seats.py)."""
     docent = app.test_client()
     planned_room(docent, **{"name-student": "Sanne", "email-student": "sanne@student.example",
                             "email-stagedocent": MARIEKE, "email-praktijkopleider": "kees@bedrijf.example"})
+    assert "Stage van Sanne" in text_of(signed_in(app, app.test_client(), MARIEKE).get("/mijn-gesprekken")
+                                        .get_data(as_text=True))
+    with app.app_context():
+        invitation = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "sanne@student.example"))
+        link = re.search(r"https?://\S+/welkom/[A-Za-z0-9_-]+", invitation.text_body).group(0)
+    open_link(app.test_client(), link, "Sanne")
     text = text_of(signed_in(app, app.test_client(), "sanne@student.example").get("/mijn-gesprekken")
                    .get_data(as_text=True))
     assert "Stage van Sanne" in text and "gepland" in text and "om 14:00" in text
@@ -254,14 +261,53 @@ def test_signing_out_and_the_end_of_a_sign_in(app, two_docents):
     later = signed_in(app, app.test_client(), MARIEKE)
     with later.session_transaction() as cookie:
         assert "@" not in str(dict(cookie)) and "_id" not in cookie  # the key, no address, no client hash
-        cookie["mine_until"] = 0  # a working day later
+    with app.app_context():  # a working day later
+        db.session.scalar(select(SignIn).where(SignIn.used_at.is_not(None))).used_at -= \
+            timedelta(hours=accounts.SIGNED_IN_HOURS)
+        db.session.commit()
     assert later.get("/mijn-gesprekken").status_code == 302
+    with app.app_context():  # an ended sign-in keeps no row
+        accounts.forget_old()
+        db.session.commit()
+        assert db.session.scalars(select(SignIn)).all() == []
 
 
-def test_asking_for_links_is_limited_per_address(app, two_docents):
-    answers = [ask_link(app.test_client(), MARIEKE).status_code for _ in range(6)]
-    assert answers == [200] * 5 + [429]
-    assert ask_link(app.test_client(), "joost@school.example").status_code == 200
+def test_a_cookie_copied_before_signing_out_signs_nobody_in_after_it(app, two_docents):
+    laptop = signed_in(app, app.test_client(), MARIEKE)
+    thief = app.test_client()
+    thief.set_cookie("session", laptop.get_cookie("session").value)  # malware, a shared profile, a backup
+    assert thief.get("/mijn-gesprekken").status_code == 200
+    token = csrf_from(laptop.get("/mijn-gesprekken").get_data(as_text=True))
+    assert laptop.post("/mijn-gesprekken/uitloggen", data={"csrf_token": token}).status_code == 303
+    response = thief.get("/mijn-gesprekken")
+    assert response.status_code == 302 and "/mijn-gesprekken/inloggen?" in response.location
+    signed_in(app, app.test_client(), MARIEKE)  # her next sign-in is another one: the copy stays out
+    assert thief.get("/mijn-gesprekken").status_code == 302
+    assert "Sanne" not in thief.get("/mijn-gesprekken", follow_redirects=True).get_data(as_text=True)
+
+
+
+def test_someone_else_asking_for_her_link_does_not_stop_her_own(app, two_docents):
+    """The budget is per client and address: another client spends its own; the refusal says how long to wait.
+    A ceiling per address across all clients (mine.ADDRESS_LIMIT) keeps her mailbox from a flood."""
+    other = client_at(app, "203.0.113.9")
+    assert [ask_link(other, MARIEKE).status_code for _ in range(8)] == [200] * 5 + [429] * 3
+    refused = text_of(ask_link(other, MARIEKE).get_data(as_text=True))
+    assert "Voor dit e-mailadres is al vaak een link gevraagd. Probeer het over een uur opnieuw." in refused
+    assert ask_link(other, "joost@school.example").status_code == 200  # another address: its own budget
+
+    marieke = client_at(app, "198.51.100.7")
+    assert ask_link(marieke, MARIEKE).status_code == 200
+    assert use_link(marieke, queued_link(app, MARIEKE)).status_code == 303
+    assert "Stage van Sanne" in text_of(marieke.get("/mijn-gesprekken").get_data(as_text=True))
+
+    # Clients enough to spend the ceiling (30 an hour): 5 already, 5 from her own, 5 each from four more.
+    for n in range(4):
+        client = client_at(app, f"192.0.2.{n + 1}")
+        assert [ask_link(client, MARIEKE).status_code for _ in range(5)] == [200] * 5
+    her_laptop = client_at(app, "198.51.100.7")
+    assert [ask_link(her_laptop, MARIEKE).status_code for _ in range(4)] == [200] * 4
+    assert ask_link(client_at(app, "192.0.2.99"), MARIEKE).status_code == 429
 
 
 def test_the_stagedocent_plans_the_next_conversation_of_a_series_from_the_overview(app, two_docents):

@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,21 +21,25 @@ from tests.test_scaleout import postgres_url, redis_url, two_workers  # noqa: F4
 pytestmark = pytest.mark.scaleout
 
 SAMPLE = ROOT / "docs" / "nginx.conf"
-# Behind nginx the app trusts one proxy, as docs/deployment.md says.
-behind_nginx = pytest.mark.parametrize("two_workers", [{"TRUSTED_PROXIES": "1"}], indirect=True)
+PUBLIC_URL = "https://stagegesprek.example.nl"  # the sample's server_name
+# Behind nginx the app trusts one proxy and knows its public address, as docs/deployment.md says; the test reaches
+# nginx (and the processes) on 127.0.0.1, which the processes also trust.
+behind_nginx = pytest.mark.parametrize(
+    "two_workers", [{"TRUSTED_PROXIES": "1", "PUBLIC_URL": PUBLIC_URL, "TRUSTED_HOSTS": "127.0.0.1"}], indirect=True)
 # One line of the sample's access log: the request, its status and the app process that served it.
 LOG_LINE = re.compile(r'"(?P<method>\S+) (?P<uri>\S+) [^"]*" (?P<status>\d{3}) \d+ \S+ (?P<upstream>\S+)$')
 
 
 def render(sample: str, backends: list[int], http_port: int, https_port: int, cert: Path, key: Path,
            folder: Path) -> str:
-    """The sample for this test: the two processes' ports, nginx on free ports of 127.0.0.1 (no IPv6), the test's
-    certificate, and nginx's pid, logs and temp files in `folder`."""
+    """The sample for this test: the two processes' ports, nginx on free ports of 127.0.0.1 (no IPv6) that it also
+    answers for by name, the test's certificate, and nginx's pid, logs and temp files in `folder`."""
     replacements = {
         "server 127.0.0.1:5001;": f"server 127.0.0.1:{backends[0]};",
         "server 127.0.0.1:5002;": f"server 127.0.0.1:{backends[1]};",
-        "listen 80;": f"listen 127.0.0.1:{http_port};",
-        "listen 443 ssl;": f"listen 127.0.0.1:{https_port} ssl;",
+        "listen 80": f"listen 127.0.0.1:{http_port}",
+        "listen 443": f"listen 127.0.0.1:{https_port}",
+        "server_name stagegesprek.example.nl;": "server_name stagegesprek.example.nl 127.0.0.1;",
         "/etc/letsencrypt/live/stagegesprek.example.nl/fullchain.pem": str(cert),
         "/etc/letsencrypt/live/stagegesprek.example.nl/privkey.pem": str(key),
         "/run/nginx.pid": str(folder / "nginx.pid"),
@@ -62,6 +67,13 @@ class Nginx:
         """Every request nginx has finished, in order: method, uri, status and the process that served it."""
         lines = self.log_path.read_text().splitlines() if self.log_path.exists() else []
         return [match.groupdict() for match in map(LOG_LINE.search, lines) if match]
+
+    def served_at_least(self, count: int, timeout: float = 5) -> list[dict]:
+        """served(), once it holds `count` requests: nginx logs a request just after it answered it."""
+        deadline = time.monotonic() + timeout
+        while len(served := self.served()) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return served
 
     def processes(self) -> set[str]:
         """The app processes that served anything so far ("-": nginx answered itself, as its redirect)."""
@@ -123,7 +135,7 @@ def phase_change_reaches(phone: Phone, version: int) -> None:
 
 
 @behind_nginx
-def test_a_page_loads_over_https_and_the_app_sees_the_address_phones_use(nginx):
+def test_a_page_loads_over_https_and_links_to_the_public_address(nginx):
     redirect = requests.get(nginx.http_url + "/r/ABCD-EFGH", allow_redirects=False, timeout=5)
     assert (redirect.status_code, redirect.headers["Location"]) == (301, "https://127.0.0.1/r/ABCD-EFGH")
 
@@ -131,8 +143,8 @@ def test_a_page_loads_over_https_and_the_app_sees_the_address_phones_use(nginx):
     code = docent.start("Marieke", "stagedocent")
     page = docent.http.get(f"{nginx.url}/r/{code}", timeout=5)
     assert page.status_code == 200
-    # X-Forwarded-Proto and -Host reach the app (TRUSTED_PROXIES=1): the invitation names nginx's https address.
-    assert f'<a href="{nginx.url}/r/{code}">' in page.text
+    # The invitation names the public address (PUBLIC_URL), whatever address the phone came in on.
+    assert f'<a href="{PUBLIC_URL}/r/{code}">' in page.text
     assert page.headers["Content-Encoding"] in {"br", "gzip"}  # the app's compression, passed on as it is
     assert page.headers["Strict-Transport-Security"] == "max-age=31536000"
     (process,) = nginx.processes()  # one address: one process
@@ -179,3 +191,41 @@ def test_long_polling_through_nginx_keeps_to_one_process_and_gets_updates(nginx)
     assert {request["status"] for request in polls()} == {"200"}
     assert len({request["upstream"] for request in polls()}) == 1, polls()
     student.close()
+
+
+def handshakes(nginx: Nginx, count: int) -> list[int]:
+    """`count` new Socket.IO connections (engine.io's long-polling handshake) from one address at the same moment;
+    their statuses."""
+    def handshake(_):
+        return requests.get(f"{nginx.url}/socket.io/?EIO=4&transport=polling", timeout=10).status_code
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(handshake, range(count)))
+
+
+@behind_nginx
+def test_a_request_for_another_host_is_closed_without_an_answer(nginx):
+    for url in (nginx.url, nginx.http_url):
+        with pytest.raises(requests.ConnectionError):  # 444: nginx closes the connection
+            requests.get(f"{url}/mijn-gesprekken/inloggen", headers={"Host": "evil.example"}, timeout=5)
+    assert requests.get(f"{nginx.url}/mijn-gesprekken/inloggen", timeout=5).status_code == 200
+    # The two refused never reached the app; the one for the real name did.
+    assert [(r["status"], r["upstream"] in nginx.backends) for r in nginx.served_at_least(3)] == \
+        [("444", False), ("444", False), ("200", True)]
+
+
+@behind_nginx
+def test_a_class_of_thirty_phones_behind_one_address_connects_at_once(nginx):
+    assert handshakes(nginx, 30) == [200] * 30
+
+
+@behind_nginx
+def test_a_flood_of_new_connections_from_one_address_is_cut_off_by_nginx(nginx):
+    started = time.monotonic()
+    statuses = handshakes(nginx, 150)
+    seconds = time.monotonic() - started
+    passed_on = [r for r in nginx.served_at_least(150) if r["upstream"] != "-"]
+    print(f"\n150 handshakes at once, in {seconds:.2f} s: nginx passed {len(passed_on)} on and refused "
+          f"{150 - len(passed_on)} (429); {statuses.count(200)} connected")
+    assert set(statuses) <= {200, 429}  # the app keeps the same budget, and may refuse one or two itself
+    # nginx passes on its burst of 60 and one more, and 10 a second while the flood lasts; it refuses the rest.
+    assert 61 <= len(passed_on) <= 61 + 10 * seconds

@@ -25,8 +25,8 @@ def use_mail(app, **settings):
 
 
 def queue(recipient="sam@example.nl", room_id=None, **extra):
-    message = outbox.enqueue(recipient=recipient, subject="Verslag stagegesprek", text_body="Afspraken: ...",
-                             html_body="<p>Afspraken: ...</p>", room_id=room_id, **extra)
+    message = outbox.enqueue(kind=outbox.VERSLAG, recipient=recipient, subject="Verslag stagegesprek",
+                             text_body="Afspraken: ...", html_body="<p>Afspraken: ...</p>", room_id=room_id, **extra)
     db.session.commit()
     return message
 
@@ -37,7 +37,7 @@ def locmem_sent(app):
 
 def test_enqueue_leaves_the_commit_to_the_caller(app):
     with app.app_context():
-        outbox.enqueue(recipient="sam@example.nl", subject="s", text_body="t")
+        outbox.enqueue(kind=outbox.VERSLAG, recipient="sam@example.nl", subject="s", text_body="t")
         db.session.rollback()  # the caller's transaction fails: no record, so no mail either
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
@@ -58,7 +58,7 @@ def test_message_id_domain_comes_from_the_sender_address(app):
 ])
 def test_enqueue_takes_exactly_one_plain_address(app, recipient):
     with app.app_context(), pytest.raises(ValueError):
-        outbox.enqueue(recipient=recipient, subject="s", text_body="t")
+        outbox.enqueue(kind=outbox.VERSLAG, recipient=recipient, subject="s", text_body="t")
 
 
 def test_deliver_sends_once_with_the_stored_message_id(app):

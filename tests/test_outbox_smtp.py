@@ -38,7 +38,7 @@ def use_smtp(app, port, backend="smtp"):
 
 def queue_verslag(room_id, addresses=ADDRESSES):
     """Three mails, one per participant, as the closing flow queues them: in one transaction."""
-    messages = [outbox.enqueue(recipient=address, subject="Verslag stagegesprek van Sam",
+    messages = [outbox.enqueue(kind=outbox.VERSLAG, recipient=address, subject="Verslag stagegesprek van Sam",
                                text_body=f"Afspraken voor {address}", html_body=f"<p>Afspraken voor {address}</p>",
                                attachments=[{"filename": "vervolggesprek.ics", "content": ICS,
                                              "mimetype": "text/calendar"}],

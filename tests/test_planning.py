@@ -130,8 +130,8 @@ def test_who_may_make_whose_link(app):
     ids = participant_ids(app, code)
     open_link(student, new_link(docent, code, ids["student"]), "Sanne")
     open_link(opleider, new_link(student, code, ids["praktijkopleider"]), "Kees")
-    refused = post_action(student, code, f"/participants/{ids['stagedocent']}/link")
-    assert refused.status_code == 403 and "Alleen de stagedocent" in refused.get_data(as_text=True)
+    refused = post_action(student, code, f"/participants/{ids['stagedocent']}/link")  # Marieke's: she holds it
+    assert refused.status_code == 403 and "Alleen Marieke zelf of de stagedocent" in refused.get_data(as_text=True)
     assert post_action(opleider, code, f"/participants/{ids['student']}/link").status_code == 403
     own = new_link(opleider, code, ids["praktijkopleider"])  # for their laptop at home
     assert app.test_client().get(own).status_code == 200

@@ -1,7 +1,11 @@
 """Presence and the broadcast of fragments over Socket.IO (Flask-SocketIO's test client)."""
+import json
+import time
+
 import pytest
 
 from realtime import guard
+from tests.conftest import app_on_fresh_database
 from tests.helpers import post_action, seat_three, start_room, state
 from webapp.extensions import socketio
 
@@ -260,3 +264,80 @@ def test_an_unknown_code_and_a_room_this_cookie_is_not_in_get_the_same_denial(ap
     unknown_answer = denials(fresh)
     fresh.emit("join", {"code": code, "version": 0})
     assert denials(fresh) == unknown_answer
+
+
+# Budgets per client address (realtime/guard.py, issue 18): what a client could repeat by connecting again
+
+HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
+
+
+def engineio_sid(response) -> str:
+    """The sid in an engine.io handshake's answer (`0{"sid": ...}`)."""
+    assert response.status_code == 200, response.status_code
+    return json.loads(response.get_data(as_text=True)[1:])["sid"]
+
+
+def test_new_sockets_over_an_addresses_budget_get_a_429_before_engine_io_makes_one(tmp_path, clock):
+    with app_on_fresh_database(tmp_path, HANDSHAKE_ADDRESS_BURST=3, HANDSHAKE_ADDRESS_PER_SECOND=1) as app:
+        flooder, other = app.test_client(), app.test_client()
+        other.environ_base["REMOTE_ADDR"] = "10.0.0.2"
+        sids = [engineio_sid(flooder.get(HANDSHAKE)) for _ in range(3)]
+        sockets = len(socketio.server.eio.sockets)
+        for url in (HANDSHAKE, "/socket.io/?EIO=4&transport=websocket", HANDSHAKE + "&sid="):
+            refused = flooder.get(url)
+            assert refused.status_code == 429 and refused.headers["Retry-After"] == "1", url
+            assert "Te veel nieuwe verbindingen" in refused.get_data(as_text=True)
+        assert len(socketio.server.eio.sockets) == sockets  # refused before engine.io made a socket
+        # A socket's own requests pass (a POST: a GET would wait for something to send, as long-polling does).
+        assert flooder.post(f"{HANDSHAKE}&sid={sids[0]}", data="40").status_code == 200
+        engineio_sid(other.get(HANDSHAKE))  # another address has its own budget
+        clock.now += 1
+        engineio_sid(flooder.get(HANDSHAKE))  # one more a second
+        assert flooder.get(HANDSHAKE).status_code == 429
+
+
+def test_behind_a_proxy_new_sockets_count_per_client_and_a_forged_address_gets_no_fresh_budget(tmp_path, clock):
+    settings = {"HANDSHAKE_ADDRESS_BURST": 2, "HANDSHAKE_ADDRESS_PER_SECOND": 1}
+    for place in ("proxied", "direct"):
+        (tmp_path / place).mkdir()
+    with app_on_fresh_database(tmp_path / "proxied", TRUSTED_PROXIES=1, **settings) as proxied:
+        client = proxied.test_client()
+        for address in ("203.0.113.7", "203.0.113.8"):
+            for _ in range(2):
+                engineio_sid(client.get(HANDSHAKE, headers={"X-Forwarded-For": address}))
+            assert client.get(HANDSHAKE, headers={"X-Forwarded-For": address}).status_code == 429
+        # The socket itself knows its client too, not the proxy: its typing counts against the client's budget.
+        sid = engineio_sid(client.get(HANDSHAKE, headers={"X-Forwarded-For": "203.0.113.9"}))
+        client.post(f"{HANDSHAKE}&sid={sid}", data="40", headers={"X-Forwarded-For": "203.0.113.9"})
+        states = proxied.extensions["socket_states"]
+        deadline = time.monotonic() + 5  # Socket.IO's connect runs in a thread of its own here
+        while not states and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [state.address for state in states.values()] == ["203.0.113.9"]
+    with app_on_fresh_database(tmp_path / "direct", **settings) as direct:
+        client = direct.test_client()
+        statuses = [client.get(HANDSHAKE, headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code
+                    for n in range(3)]
+        assert statuses == [200, 200, 429]  # without TRUSTED_PROXIES the header is anyone's to write
+
+
+def test_typing_from_many_connections_of_one_address_reaches_the_others_within_the_addresses_budget(
+        app, table, clock):
+    code, people = table
+    docent = connect(app, people["stagedocent"], code, 0)
+    docent.get_received()
+    per_connection, shared = guard.BUDGETS["typing"], guard.ADDRESS_BUDGETS["typing"]
+    connections = [connect(app, people["student"], code, 0) for _ in range(8)]  # reconnecting, or many tabs
+    for sio in connections:
+        for _ in range(int(per_connection.burst)):  # each within its own budget
+            sio.emit("typing", {"key": "nieuw"})
+    assert typing_seen(docent) == shared.burst
+    assert all(sio.is_connected() for sio in connections)  # over the address's budget is not flooding
+    clock.now += 1
+    for sio in connections:
+        sio.emit("typing", {"key": "nieuw"})
+    assert typing_seen(docent) == shared.per_second
+    people["praktijkopleider"].environ_base["REMOTE_ADDR"] = "10.0.0.2"  # at the workplace: another address
+    opleider = connect(app, people["praktijkopleider"], code, 0)
+    opleider.emit("typing", {"key": "nieuw"})
+    assert typing_seen(docent) == 1

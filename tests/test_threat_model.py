@@ -601,7 +601,7 @@ def test_a_refused_address_does_not_stay_in_the_outbox_error_after_sending(app):
     server.start()
     try:
         with app.app_context():
-            outbox.enqueue(recipient=B_EMAIL, subject="Verslag", text_body="Het verslag.")
+            outbox.enqueue(kind=outbox.VERSLAG, recipient=B_EMAIL, subject="Verslag", text_body="Het verslag.")
             db.session.commit()
             assert outbox.deliver_due()["failed"] == 1
             assert outbox.deliver_due(now=utcnow() + timedelta(minutes=1))["sent"] == 1

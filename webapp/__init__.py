@@ -16,18 +16,16 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=os.path.join(root, "templates"),
         static_folder=os.path.join(root, "static"),
     )
-    os.makedirs(app.instance_path, exist_ok=True)
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)  # the database, the secret key, mail as files
     app.config.from_mapping(Config(app.instance_path).as_dict())
     if test_config:
         app.config.from_mapping(test_config)
-    if app.config["TRUSTED_PROXIES"]:
-        proxies = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
-    from webapp import admission
-    admission.init_app(app)  # the first before_request hook: a busy process refuses a newcomer before all else
+    from webapp import admission, origin
+    origin.init_app(app)  # the first before_request hook: a request for a Host that is not ours is refused
+    admission.init_app(app)  # then a busy process refuses a newcomer before all else
     csrf.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)
@@ -51,9 +49,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     mine.init_app(app)  # Flask-Login for Mijn gesprekken; the series' timeline for every template
 
-    from realtime import events, sync
+    from realtime import events, guard, sync
     events.register(socketio)
+    guard.init_app(app)  # new sockets per address, in front of engine.io
     sync.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        # Outermost: engine.io answers /socket.io/ before Flask, so only here do its sockets and their budgets
+        # per address see the client's address, as the rate limits do, rather than the proxy's.
+        # X-Forwarded-Host is the host the browser asked for (a proxy may send its upstream's name as Host): Flask
+        # checks it against TRUSTED_HOSTS as it would a Host, and no link is built from it (webapp/origin.py).
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     return app
 
 

@@ -10,12 +10,16 @@ Retry-After and a Dutch message, before any other work is done for it.
 
 Busy is one of two signals of this process, read where they are kept, not counted on the side:
 - the event loop's lag: a background task sleeps a short tick and notes how late it wakes (LoopLag);
-- the live sockets, as python-engineio holds them (`eio.sockets`, sid -> socket, for every transport).
+- the sockets with a seat: those whose `join` found this cookie's seat (realtime/guard.py keeps every
+  connection's state). Not every engine.io socket: anyone makes one for free with a handshake without a cookie,
+  and 650 of those in 0.7 s made this process refuse every newcomer for the 20 s they lived (issue 18). A
+  seat is what a newcomer cannot make for free; new sockets per address have a budget in guard.py as well.
 
-Sockets are never refused. Socket.IO's requests never reach Flask's before_request (engine.io's middleware
-answers /socket.io/ itself), and a socket is worth nothing until `join` in realtime/events.py has checked that
-its cookie holds a seat in the room. A seated phone that lost its network must always come back: refusing its
-reconnect would turn a slow moment into the disconnect storm this module is here to prevent.
+Sockets are never refused for being busy (only past their address's budget, guard.py). Socket.IO's requests
+never reach Flask's before_request (engine.io's middleware answers /socket.io/ itself), and a socket is worth
+nothing until `join` in realtime/events.py has checked that its cookie holds a seat in the room. A seated phone
+that lost its network must always come back: refusing its reconnect would turn a slow moment into the
+disconnect storm this module is here to prevent.
 """
 import threading
 import time
@@ -23,6 +27,7 @@ from collections import deque
 
 from flask import Flask, current_app, make_response, request
 
+from realtime.guard import seated_sockets
 from webapp.errors import error_response
 from webapp.extensions import socketio
 from webapp.views.limits import _knows_this_room
@@ -85,18 +90,14 @@ _busy_since: float | None = None
 _busy_lock = threading.Lock()
 
 
-def live_sockets() -> int:
-    return len(socketio.server.eio.sockets)
-
-
 def busy() -> str | None:
     """Why this process takes no newcomers now, or None when it does."""
     config = current_app.config
-    lag_ms, sockets = loop_lag.ms(), live_sockets()
+    lag_ms, sockets = loop_lag.ms(), seated_sockets()
     if lag_ms > config["ADMISSION_MAX_LAG_MS"]:
         reason = f"the event loop wakes {lag_ms:.0f} ms late (ADMISSION_MAX_LAG_MS {config['ADMISSION_MAX_LAG_MS']})"
     elif sockets >= config["ADMISSION_MAX_SOCKETS"]:
-        reason = f"{sockets} live sockets (ADMISSION_MAX_SOCKETS {config['ADMISSION_MAX_SOCKETS']})"
+        reason = f"{sockets} seated sockets (ADMISSION_MAX_SOCKETS {config['ADMISSION_MAX_SOCKETS']})"
     else:
         reason = None
     _log_change(reason)

@@ -1,6 +1,7 @@
 """Settings, read from environment variables of the same name (see README)."""
 import os
 import secrets
+from urllib.parse import urlsplit
 
 # Live sockets at which one process stops taking newcomers (webapp/admission.py): 200 conversations of three
 # phones. On two cores, with one change per conversation every 5 s, p99 stays under 100 ms up to about 200
@@ -51,6 +52,11 @@ class Config:
         self.JOIN_ADDRESS_LIMIT = os.environ.get("JOIN_ADDRESS_LIMIT", "200 per minute")
         # Starting conversations, per address: a school behind one NAT address starts many in an hour.
         self.CREATE_RATE_LIMIT = os.environ.get("CREATE_RATE_LIMIT", "60 per hour")
+        # Invitation mails (webapp/domain/invitations.py): planning needs no account, so these keep it from being a
+        # relay. Per client: a stagedocent planning a class's conversations in one sitting; per recipient (any
+        # sender): a few conversations planned for one person in a day.
+        self.INVITATION_CLIENT_LIMIT = os.environ.get("INVITATION_CLIENT_LIMIT", "30 per hour")
+        self.INVITATION_RECIPIENT_LIMIT = os.environ.get("INVITATION_RECIPIENT_LIMIT", "3 per day")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = True
         # Socket.IO heartbeat: a phone that silently loses its network is shown offline within
@@ -64,6 +70,13 @@ class Config:
         # Behind a load balancer or reverse proxy: how many of them set X-Forwarded-For/-Proto. Rate
         # limits count per client address, so they must see the client's, not the proxy's.
         self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+        # The address people use, e.g. https://stagegesprek.school.nl. Every link the app makes (mail, .ics, QR code)
+        # starts with it, never with the Host a request names: anyone can send any Host (webapp/origin.py).
+        public_url = os.environ.get("PUBLIC_URL")
+        self.PUBLIC_URL = origin(public_url or f"http://localhost:{self.PORT}")
+        # The hosts the app answers for; Flask refuses a request for any other Host (webapp/origin.py). Without
+        # PUBLIC_URL (make run) also this machine's own names, as a browser and the tests' live servers use them.
+        self.TRUSTED_HOSTS = trusted_hosts(self.PUBLIC_URL, os.environ.get("TRUSTED_HOSTS"), local=not public_url)
         self.PERMANENT_SESSION_LIFETIME = self.RETENTION_DAYS * 24 * 3600
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: phones sleep for hours
         self.MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
@@ -91,9 +104,33 @@ class Config:
         # saturated is seconds late within a few seconds (bench/RESULTS.md)
         self.ADMISSION_MAX_LAG_MS = _float("ADMISSION_MAX_LAG_MS", 500)
         self.ADMISSION_MAX_SOCKETS = _int("ADMISSION_MAX_SOCKETS", ADMISSION_MAX_SOCKETS)
+        # New Socket.IO connections per client address (realtime/guard.py): this many at once, then this many a
+        # second. A school behind one address: 30 phones joining at once, and all of them again after a blip.
+        self.HANDSHAKE_ADDRESS_BURST = _int("HANDSHAKE_ADDRESS_BURST", 60)
+        self.HANDSHAKE_ADDRESS_PER_SECOND = _float("HANDSHAKE_ADDRESS_PER_SECOND", 10)
 
     def as_dict(self) -> dict:
         return {key: value for key, value in vars(self).items() if key.isupper()}
+
+
+# This machine's own names. Not "[::1]": werkzeug 3.1 cuts a trusted host at its first ":", so no IPv6 address can
+# be trusted by name.
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+
+
+def origin(url: str) -> str:
+    """PUBLIC_URL as scheme://host[:port], without a slash at the end; anything else stops the app at its start."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path.strip("/") or parts.query \
+            or parts.fragment or parts.username:
+        raise ValueError(f"PUBLIC_URL must look like https://stagegesprek.school.nl, not {url!r}")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def trusted_hosts(public_url: str, extra: str | None, local: bool) -> list[str]:
+    """PUBLIC_URL's host, this machine's names when `local`, and the comma-separated `extra` (TRUSTED_HOSTS)."""
+    named = [host.strip().lower() for host in (extra or "").split(",") if host.strip()]
+    return list(dict.fromkeys([urlsplit(public_url).hostname, *(LOCAL_HOSTS if local else ()), *named]))
 
 
 def database_url(url: str) -> str:

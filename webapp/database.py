@@ -1,4 +1,6 @@
 """Database set-up that the ORM does not do by itself, and the maintenance commands."""
+import os
+
 import click
 from flask import Flask
 from sqlalchemy import event
@@ -9,8 +11,21 @@ from webapp.extensions import db
 def init_app(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
+            _owner_only(db.engine.url.database)
             event.listen(db.engine, "connect", _tune_sqlite)
     app.cli.add_command(purge_command)
+
+
+def _owner_only(path: str | None) -> None:
+    """Make the SQLite file, before SQLite does, readable by its owner only: SQLite would make it readable for
+    everyone (0644 under the usual umask), and it gives its write-ahead log and shared memory the database's own
+    permissions. An existing file keeps its own; an empty file is an empty database."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # there already, or another process starting at the same moment made it
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:

@@ -1,9 +1,14 @@
 """Every error answers in Dutch with a 4xx (or 5xx), shaped for who asked: a page, an htmx fragment or JSON."""
+import math
+import time
+
 from flask import Flask, jsonify, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.domain.refusals import Forbidden, RoomError
+from webapp.extensions import limiter
 from webapp.presentation.regions import as_partials
 
 MESSAGES = {
@@ -14,7 +19,7 @@ MESSAGES = {
     409: "Iemand anders was je net voor. Kijk wat er veranderd is.",
     410: "Dit is er niet meer.",
     413: "Wat je stuurt is te groot.",
-    429: "Te veel pogingen. Wacht een minuut en probeer het dan opnieuw.",
+    429: "Te veel pogingen.",  # and how long to wait: see too_many
     500: "Er ging bij ons iets mis. Probeer het over een paar tellen opnieuw.",
 }
 
@@ -41,6 +46,13 @@ def init_app(app: Flask) -> None:
     def csrf_error(_error):
         return error_response("Deze pagina was te lang open. Laad de pagina opnieuw en probeer het nog eens.", 400)
 
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(error: RateLimitExceeded):
+        """What was asked too often (the limit's own message, if it has one) and how long to wait: the limit that
+        was hit says when its window ends (a minute for codes, an hour for a sign-in link)."""
+        wait = limiter.current_limit.reset_at - time.time()
+        return error_response(f"{error.limit.error_message or MESSAGES[429]} {_try_again_in(wait)}", 429)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
@@ -50,3 +62,13 @@ def init_app(app: Flask) -> None:
     def unexpected(error: Exception):
         app.logger.exception("Unhandled error", exc_info=error)
         return error_response(MESSAGES[500], 500)
+
+
+def _try_again_in(seconds: float) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    if minutes < 60:
+        wait = "een minuut" if minutes == 1 else f"{minutes} minuten"
+    else:
+        hours = round(minutes / 60)  # a window's end is given to the second after it: 61 minutes is an hour
+        wait = "een uur" if hours == 1 else f"{hours} uur"
+    return f"Probeer het over {wait} opnieuw."

@@ -73,6 +73,12 @@ class FileBackend(MailmanFileBackend):
     """Mail as files, for development: one file per message, named after its Message-ID and readable by its
     owner only, so deleting a conversation can delete its mail too (forget_files)."""
 
+    def __init__(self, *args, file_path=None, **kwargs):
+        # The folder holds whole mails: made owner-only here, before Flask-Mailman would make it for everyone (0755).
+        folder = file_path if file_path is not None else current_app.extensions["mailman"].file_path
+        os.makedirs(os.path.abspath(folder), mode=0o700, exist_ok=True)
+        super().__init__(*args, file_path=file_path, **kwargs)
+
     def open(self):  # no shared log file: each message gets its own file
         return False
 

@@ -1,4 +1,4 @@
-"""seats that are one person (extra, member_key) and mail kinds (delivered in order)
+"""seats that are one person (extra, email_key, link_source) and mail kinds (delivered in order)
 
 Revision ID: 5e1f0c2a9b7d
 Revises: d9540a388044
@@ -19,7 +19,8 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('participant', schema=None) as batch_op:
         batch_op.add_column(sa.Column('extra', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('member_key', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('email_key', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('link_source', sa.String(length=8), nullable=True))
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sa.String(length=16), server_default='verslag', nullable=False))
     # Mail queued before this revision: sign-in mail and invitations had no kind of their own.
@@ -31,5 +32,6 @@ def downgrade():
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_column('kind')
     with op.batch_alter_table('participant', schema=None) as batch_op:
-        batch_op.drop_column('member_key')
+        batch_op.drop_column('link_source')
+        batch_op.drop_column('email_key')
         batch_op.drop_column('extra')

@@ -1,8 +1,10 @@
 """Mijn gesprekken, without passwords: who may see which series, and one-time sign-in links by mail.
 
-Nobody has an account. When a student's or a stagedocent's address becomes known in a series (their Akkoord
-with an address, or the address the planner gave), the series keeps a member: role, first name and a keyed
-hash of the address (`email_key`), never the address itself. Asking for a sign-in link with an address that
+Nobody has an account. When a student's or a stagedocent's seat proves an address its own (`prove_address`: the
+Akkoord given from the seat, the planner's own address, or the address whose mailed link was taken up), the
+series keeps a member: role, first name and a keyed hash of the address (`email_key`), never the address
+itself. An address someone typed for another person proves nothing until that person takes up the link; a
+membership ends with its seat (`end_membership`). Asking for a sign-in link with an address that
 hashes to a member's key queues a mail with a one-time link to that address (only the link's hash is kept);
 the link works once and for SIGN_IN_MINUTES. Signed in, a browser sees the series of that key, for
 SIGNED_IN_HOURS at most. Members go with their series (ON DELETE CASCADE), so a key is kept exactly as long
@@ -22,12 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from webapp.domain import outbox
 from webapp.domain.roles import LABELS, PRAKTIJKOPLEIDER, STAGEDOCENT, STUDENT
 from webapp.extensions import db
-from webapp.models import OutboxMessage, Record, Review, Room, SeriesMember, SignIn
+from webapp.models import OutboxMessage, Participant, Record, Review, Room, SeriesMember, SignIn
 from webapp.models.room import RoomStatus, utcnow
 
 OVERVIEW_ROLES = (STUDENT, STAGEDOCENT)  # who sees a series in Mijn gesprekken
@@ -54,24 +56,37 @@ def email_key(address: str) -> str:
     return hmac.new(key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def remember_member(series_id: int, role: str, name: str, address: str | None) -> None:
-    """This person's address is known in this series: keep its key, role and first name (a student or a
-    stagedocent only). In the caller's transaction; the same key for the same role again only renews the name."""
-    if role not in OVERVIEW_ROLES or not address:
+def prove_address(series_id: int, seat: Participant, address: str | None) -> None:
+    """This seat proved `address` its own: given with its Akkoord, typed by the planner for their own place, or
+    the address its mailed link went to. The seat keeps the key (so the stage's next conversation invites this
+    place at that address only), and a student or stagedocent becomes a member of the series (Mijn gesprekken).
+    Someone let in beyond the three (`extra`) was in this conversation only: no membership. In the caller's
+    transaction; the same key for the same role again only renews the name."""
+    if not address or seat.extra:
         return
-    key = email_key(address)
+    seat.email_key = email_key(address)
+    _remember_member(series_id, seat)
+
+
+def _remember_member(series_id: int, seat: Participant) -> None:
+    if seat.role not in OVERVIEW_ROLES or seat.email_key is None:
+        return
     member = db.session.scalar(select(SeriesMember).where(
-        SeriesMember.series_id == series_id, SeriesMember.role == role, SeriesMember.email_key == key))
+        SeriesMember.series_id == series_id, SeriesMember.role == seat.role, SeriesMember.email_key == seat.email_key))
     if member is None:
-        db.session.add(SeriesMember(series_id=series_id, role=role, name=name, email_key=key))
+        db.session.add(SeriesMember(series_id=series_id, role=seat.role, name=seat.name, email_key=seat.email_key))
     else:
-        member.name = name
+        member.name = seat.name
 
 
-def remember_members(room: Room) -> None:
-    """Every address the room's places have (a conversation planned with addresses)."""
-    for participant in room.participants:
-        remember_member(room.series_id, participant.role, participant.name, participant.email)
+def end_membership(series_id: int, seat: Participant) -> None:
+    """The seat ended: its person was taken out, or someone else took up a link for their place. What the seat's
+    address gave goes with it: the series in Mijn gesprekken (in the caller's transaction)."""
+    if seat.email_key is not None:
+        db.session.execute(delete(SeriesMember).where(
+            SeriesMember.series_id == series_id, SeriesMember.role == seat.role,
+            SeriesMember.email_key == seat.email_key))
+    seat.email_key = None
 
 
 # --- Signing in ----------------------------------------------------------------------------------------------
@@ -102,7 +117,7 @@ def request_sign_in(address: str, compose: Callable[[str], dict]) -> bool:
         return False
     token = secrets.token_urlsafe(32)
     db.session.add(SignIn(token_hash=_token_hash(token), email_key=key, created_at=utcnow()))
-    outbox.enqueue(recipient=address, **compose(token))
+    outbox.enqueue(kind=outbox.SIGN_IN, recipient=address, **compose(token))
     db.session.commit()
     return True
 
@@ -119,29 +134,45 @@ def sign_in_state(token: str) -> str:
     return "ok"
 
 
-def use_sign_in(token: str) -> str | None:
-    """Use a sign-in link: the key it was made for, once, while it is fresh; otherwise None. One conditional
-    UPDATE decides, so two taps at the same moment sign in once."""
+def use_sign_in(token: str) -> tuple[str, str] | None:
+    """Use a sign-in link, once, while it is fresh: the sign-in it starts (the link's hash, which the browser's
+    session keeps: unlike a row id it is never given out again, also not by SQLite) and the key it signs in as;
+    otherwise None. One conditional UPDATE decides, so two taps at the same moment sign in once."""
     now = utcnow()
-    key = db.session.execute(
+    found = db.session.execute(
         update(SignIn)
         .where(SignIn.token_hash == _token_hash(token), SignIn.used_at.is_(None),
                SignIn.created_at > now - sign_in_lifetime())
-        .values(used_at=now).returning(SignIn.email_key)
-        .execution_options(synchronize_session=False)).scalar_one_or_none()
+        .values(used_at=now).returning(SignIn.token_hash, SignIn.email_key)
+        .execution_options(synchronize_session=False)).one_or_none()
     db.session.commit()
-    return key
+    return (found.token_hash, found.email_key) if found else None
+
+
+def signed_in_key(sign_in: str) -> str | None:
+    """The key a sign-in (the row of the link that was used) is for, while it lasts: SIGNED_IN_HOURS from its
+    use, until Uitloggen deletes it. Kept on the server, so a copy of the cookie ends with it."""
+    return db.session.scalar(select(SignIn.email_key).where(
+        SignIn.token_hash == sign_in, SignIn.used_at > utcnow() - timedelta(hours=SIGNED_IN_HOURS)))
+
+
+def sign_out(sign_in: str) -> None:
+    """Uitloggen: the sign-in ends for every copy of the cookie."""
+    db.session.execute(delete(SignIn).where(SignIn.token_hash == sign_in))
+    db.session.commit()
 
 
 def forget_old(now: datetime | None = None) -> None:
-    """Links past their time are of no use: their rows go, and so does a sign-in mail that could not be sent
-    in that time (its address with it). Runs whenever someone asks for a link; the caller commits."""
+    """Links and sign-ins past their time are of no use: their rows go (an unused link after SIGN_IN_MINUTES, a
+    used one when its sign-in ends), and so does a sign-in mail that could not be sent in that time (its address
+    with it). Runs with the housekeeping and whenever someone asks for a link; the caller commits."""
     now = now or utcnow()
     cutoff = now - sign_in_lifetime()
-    db.session.execute(delete(SignIn).where(SignIn.created_at <= cutoff))
+    db.session.execute(delete(SignIn).where(or_(
+        and_(SignIn.used_at.is_(None), SignIn.created_at <= cutoff),
+        SignIn.used_at <= now - timedelta(hours=SIGNED_IN_HOURS))))
     db.session.execute(delete(OutboxMessage).where(
-        OutboxMessage.room_id.is_(None), OutboxMessage.sent_at.is_(None), OutboxMessage.subject == SIGN_IN_SUBJECT,
-        OutboxMessage.created_at <= cutoff,
+        OutboxMessage.kind == outbox.SIGN_IN, OutboxMessage.sent_at.is_(None), OutboxMessage.created_at <= cutoff,
         or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)))
 
 

@@ -4,22 +4,21 @@ sends it, which freezes and mails it; after that a vervolggesprek can start from
 An Akkoord names the version of the draft it was given to (verslag.version_of), so any change to the text
 takes it back by itself: there is nothing to reset, and nothing a new kind of change can forget.
 """
-import re
 import secrets
 from collections.abc import Callable
 
 from sqlalchemy import select
 
 from webapp.domain import accounts, dates, outbox, rooms, series, text, verslag
+from webapp.domain.addresses import clean_email
 from webapp.domain.refusals import RoomError
-from webapp.domain.roles import require, require_status
+from webapp.domain.roles import require_actor, require_status
 from webapp.domain.rooms import change
 from webapp.extensions import db
 from webapp.models import Participant, Record, Room
 from webapp.models.room import Admission, RoomStatus, utcnow
 
 REMARK_MAX = 500
-EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
 
 def start_closing(room: Room, actor: Participant) -> None:
@@ -48,15 +47,6 @@ def plan_next(room: Room, actor: Participant, day: str | None, clock: str | None
             f"{actor.name} haalde de datum van het volgende gesprek weg."
 
 
-def clean_email(raw: str | None) -> str | None:
-    email = text.line(raw, 254, "Dit e-mailadres is te lang.")
-    if not email:
-        return None
-    if len(email) > 254 or not EMAIL.match(email):
-        raise RoomError("Dit e-mailadres klopt niet. Kijk het goed na, bijvoorbeeld naam@school.nl.", 400)
-    return email
-
-
 def confirm(room: Room, actor: Participant, email: str | None, remark: str | None, seen_version: str | None) -> None:
     """Akkoord: this participant agrees to the verslag in the version they were shown, and says where to
     send it. When the text changed since, the Akkoord is refused (409): they read the new one first."""
@@ -67,7 +57,7 @@ def confirm(room: Room, actor: Participant, email: str | None, remark: str | Non
         if seen_version != version:
             raise RoomError("Het verslag is net veranderd. Lees het nieuwe verslag en geef dan akkoord.", 409)
         actor.email, actor.remark = address, remark
-        accounts.remember_member(room.series_id, actor.role, actor.name, address)  # for Mijn gesprekken
+        accounts.prove_address(room.series_id, actor, address)  # given from the seat itself: Mijn gesprekken
         actor.agreed_at, actor.agreed_to = utcnow(), version
         room.activity = f"{actor.name} gaf akkoord."
 
@@ -92,8 +82,8 @@ def finalize(room: Room, actor: Participant, force: bool,
         db.session.add(record)
         for participant in room.active_participants:
             if participant.email:
-                outbox.enqueue(recipient=participant.email, room_id=room.id, participant_id=participant.id,
-                               **compose_mail(data, record.content_hash, participant))
+                outbox.enqueue(kind=outbox.VERSLAG, recipient=participant.email, room_id=room.id,
+                               participant_id=participant.id, **compose_mail(data, record.content_hash, participant))
         for participant in room.participants:  # those taken out too: nobody's address stays with the room
             participant.email = None  # from here on only the outbox needs it, until the mail is out
         room.status = RoomStatus.CLOSED
@@ -120,7 +110,7 @@ def start_follow_up(room: Room, actor: Participant) -> tuple[Room, Participant]:
     a planned conversation); the one who starts it is in at once. The code alone lets nobody else in (locked):
     each of the others comes in with one tap from this room (`carry_over`). This room changes after the new
     one exists, so its screens link to it."""
-    require(actor.role, "start_follow_up")
+    require_actor(actor, "start_follow_up")
     require_status(room.status, "start_follow_up")
     existing = follow_up_of(room)
     if existing is not None:
@@ -129,12 +119,13 @@ def start_follow_up(room: Room, actor: Participant) -> tuple[Room, Participant]:
     with change(room, actor, "start_follow_up"):
         rooms.bump_version(new_room)
         rooms.bump_series([room.series_id], besides=[room.id, new_room.id])
-        me.previous_participant_id = actor.id
+        me.previous_participant_id, me.email_key, me.extra = actor.id, actor.email_key, actor.extra
         for participant in room.active_participants:
             if participant.id != actor.id:
                 new_room.participants.append(Participant(
                     name=participant.name, role=participant.role, token=secrets.token_urlsafe(32),
-                    previous_participant_id=participant.id, arrived_at=None))
+                    previous_participant_id=participant.id, arrived_at=None, extra=participant.extra,
+                    email_key=participant.email_key))
         new_room.admission = Admission.LOCKED  # as a planned conversation: the code alone lets nobody in
         new_room.activity = f"{actor.name} startte het vervolggesprek."
         room.activity = f"{actor.name} startte een vervolggesprek."

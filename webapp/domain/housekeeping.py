@@ -11,6 +11,7 @@ from webapp.domain.outbox import start_sender
 from webapp.extensions import db, socketio
 from webapp.models import Connection, Room, Worker
 from webapp.models.room import utcnow
+from webapp.origin import outside_request
 from webapp.workers import worker_id
 
 
@@ -49,8 +50,7 @@ def tidy(app: Flask) -> None:
 
 def run_housekeeping(app: Flask) -> None:
     while True:
-        # A request context outside any request: a commit renders the changed screens, which build URLs.
-        with app.app_context(), app.test_request_context():
+        with app.app_context(), outside_request(app):
             try:
                 tidy(app)
             except Exception:  # the database may be away for a while; try again next round

@@ -21,9 +21,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_mailman import EmailMultiAlternatives
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 
 from webapp import mail_backend
+from webapp.domain import addresses
 from webapp.extensions import db, mail, socketio
 from webapp.models.outbox import OutboxMessage
 from webapp.models.room import utcnow
@@ -37,6 +38,12 @@ LEASE_SECONDS = 5 * 60
 # server's certificate, `file` writes one owner-only file per message that deleting a conversation deletes
 # too (see webapp.mail_backend). A full dotted path still picks any class.
 BACKENDS = {"smtp": mail_backend.EmailBackend, "file": mail_backend.FileBackend}
+
+# What a mail is, and its place in the sender's order (lower first). Planning needs no account, so anyone can
+# queue invitations (within webapp/domain/invitations.py's budgets); a verslag or a sign-in link, which someone
+# is waiting for and which a sign-in link must reach within SIGN_IN_MINUTES, never waits behind them.
+VERSLAG, SIGN_IN, INVITATION = "verslag", "sign_in", "invitation"
+KINDS = {VERSLAG: 0, SIGN_IN: 0, INVITATION: 1}
 
 outbox_cli = AppGroup("outbox", help="De mailwachtrij: berichten versturen.")
 
@@ -66,13 +73,15 @@ def message_ids_of(room_ids) -> list[str]:
     return list(db.session.scalars(select(OutboxMessage.message_id).where(OutboxMessage.room_id.in_(room_ids))))
 
 
-def enqueue(*, recipient: str, subject: str, text_body: str, html_body: str | None = None,
+def enqueue(*, kind: str, recipient: str, subject: str, text_body: str, html_body: str | None = None,
             attachments=(), room_id: int | None = None, participant_id: int | None = None) -> OutboxMessage:
-    """Queue one email to one address; the caller commits it with the change that causes it.
+    """Queue one email of this kind (KINDS) to one address; the caller commits it with the change that causes it.
 
     `attachments` is a sequence of dicts {"filename", "content" (text, or bytes: kept as base64), "mimetype"}.
-    Raises ValueError for anything but a single plain address.
+    Raises ValueError for anything but a single plain address, or a kind that is not in KINDS.
     """
+    if kind not in KINDS:
+        raise ValueError(f"not a kind of mail: {kind!r}")
     recipient = _single_address(recipient)
     stored = [{"filename": str(a["filename"]), "mimetype": str(a["mimetype"]),
                **({"content": base64.b64encode(a["content"]).decode(), "base64": True}
@@ -81,6 +90,7 @@ def enqueue(*, recipient: str, subject: str, text_body: str, html_body: str | No
     message = OutboxMessage(
         room_id=room_id,
         participant_id=participant_id,
+        kind=kind,
         message_id=make_msgid(domain=_msgid_domain()),
         recipient=recipient,
         subject=" ".join(subject.split())[:255],  # a line break in a header would make it unsendable
@@ -113,7 +123,8 @@ def claim(message_id: int, now: datetime | None = None) -> bool:
 
 
 def deliver_due(now: datetime | None = None, batch: int = 20) -> dict:
-    """Send every due, unclaimed, unsent message (up to `batch`) over one connection.
+    """Send every due, unclaimed, unsent message (up to `batch`) over one connection: verslagen and sign-in
+    links first (KINDS), then by when they are due.
 
     Returns counts {"sent", "failed", "skipped"}; skipped messages were claimed by another sender
     in the meantime. Each message is marked and committed on its own, right after the server took it.
@@ -124,7 +135,7 @@ def deliver_due(now: datetime | None = None, batch: int = 20) -> dict:
         select(OutboxMessage.id)
         .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now,
                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .order_by(case(KINDS, value=OutboxMessage.kind), OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(batch)
     ).all()
     connection = None
@@ -232,10 +243,9 @@ def _forget_content(message: OutboxMessage) -> None:
 
 
 def _single_address(raw: str) -> str:
-    address = (raw or "").strip()
-    name, parsed = parseaddr(address)
-    if (not parsed or parsed != address or name or "@" not in address or len(address) > 254
-            or any(c in address for c in ",;<>\r\n\t ")):
+    """The one address rule, the forms' too (webapp/domain/addresses.py): what a form accepted is always queued."""
+    address = addresses.sendable(raw)
+    if address is None:
         raise ValueError(f"not a single email address: {raw!r}")
     return address
 

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from webapp.domain import accounts, codes, dates, outbox, series
-from webapp.domain.closing import clean_email
+from webapp.domain import accounts, codes, dates, invitations, series
+from webapp.domain.addresses import clean_email
 from webapp.domain.content import STAGE_MOMENTS, get_content
 from webapp.domain.refusals import Forbidden, RoomError
 from webapp.domain.roles import LABELS, PERMISSIONS, ROLES, STAGEDOCENT, STUDENT, may, may_share_link, require_status
 from webapp.domain.rooms import bump_series, change, clean_name, following_moment
 from webapp.extensions import db
 from webapp.models import Participant, Room
-from webapp.models.room import Admission, RoomStatus, utcnow
+from webapp.models.room import Admission, LinkSource, RoomStatus, utcnow
 
 PLANNERS = (STUDENT, STAGEDOCENT)  # who leads the conversation plans it
 
@@ -53,14 +53,16 @@ def read_invitees(form, planner_role: str) -> list[Invitee]:
 
 def plan(invitees: list[Invitee], planner_role: str, day: str | None, clock: str | None, stage_moment: str | None,
          compose_invitation: Callable[[Room, Participant, str], dict],
-         previous: Room | None = None) -> tuple[Room, Participant]:
+         previous: Room | None = None, planner_key: str | None = None) -> tuple[Room, Participant]:
     """A planned conversation with a place per role. Everyone with an address gets their own link by mail,
-    queued in the same transaction; `compose_invitation(room, participant, link secret)` gives the mail's
+    queued in the same transaction within the budgets of `invitations.queue` (`invitations.not_mailed` says whose
+    was not); `compose_invitation(room, participant, link secret)` gives the mail's
     parts (the view passes it in: rendering is not the domain's job).
 
     With `previous` (the newest conversation of a series), it is that series' next conversation: it looks
     back on the previous one, and each place is the same person's as there, so their phone comes in with
-    one tap."""
+    one tap. The planner is then a signed-in member of the series: `planner_role` is their role in it and
+    `planner_key` the key they signed in with, never what a form says."""
     when = dates.parse_meeting(day, clock, required=True)
     if stage_moment not in STAGE_MOMENTS:
         raise RoomError("Kies of dit gesprek aan het begin, in het midden of aan het eind van de stage is.", 400)
@@ -73,13 +75,17 @@ def plan(invitees: list[Invitee], planner_role: str, day: str | None, clock: str
                     phase=get_content().phases[0].id, activity="")
         links = {}
         for invitee in invitees:
-            before = next((p for p in previous.active_participants if p.role == invitee.role), None) \
-                if previous else None
+            before = next((p for p in previous.active_participants if p.role == invitee.role and not p.extra),
+                          None) if previous else None
+            mine = invitee.role == planner_role
             participant = Participant(name=invitee.name or LABELS[invitee.role], role=invitee.role,
-                                      token=secrets.token_urlsafe(32), email=invitee.email,
-                                      arrived_at=now if invitee.role == planner_role else None,
-                                      previous_participant_id=before.id if before else None)
-            links[invitee.role] = _new_link(participant)
+                                      token=secrets.token_urlsafe(32),
+                                      email=invitee.email if mine else _invited_at(invitee, before, planner_role),
+                                      arrived_at=now if mine else None,
+                                      previous_participant_id=before.id if before else None,
+                                      email_key=before.email_key if before else None)
+            source = LinkSource.SELF if mine else LinkSource.MAIL if participant.email else LinkSource.OTHER
+            links[invitee.role] = _new_link(participant, source)
             room.participants.append(participant)
         db.session.add(room)
         try:
@@ -89,14 +95,31 @@ def plan(invitees: list[Invitee], planner_role: str, day: str | None, clock: str
             continue
         series.replan(room.series_id)
         bump_series([room.series_id], besides=[room.id])  # a next conversation shows in the series' others
-        accounts.remember_members(room)  # the addresses given find this series in Mijn gesprekken
+        planner = next(p for p in room.participants if p.role == planner_role)
+        if planner.email or planner_key is None:
+            accounts.prove_address(room.series_id, planner, planner.email)  # their own: Mijn gesprekken finds it
+        else:
+            planner.email_key = planner_key  # signed in with it: its membership ends with this seat too
         for participant in room.participants:
             if participant.email:
-                outbox.enqueue(recipient=participant.email, room_id=room.id, participant_id=participant.id,
-                               **compose_invitation(room, participant, links[participant.role]))
+                invitations.queue(room, participant, compose_invitation(room, participant, links[participant.role]))
         db.session.commit()
-        return room, next(p for p in room.participants if p.role == planner_role)
+        return room, planner
     raise RoomError("Er ging iets mis bij het plannen. Probeer het nog eens.", 503)
+
+
+def _invited_at(invitee: Invitee, before: Participant | None, planner_role: str) -> str | None:
+    """Where someone else's link may be mailed. A new place: the address the planner typed. A place that was
+    someone's in the conversation before is theirs: only at the address that person used in this stage (the
+    key their seat kept), unless the stagedocent plans, who may invite anyone to any place (may_share_link).
+    Otherwise a student could type her own address for the stagedocent's place and take it."""
+    if invitee.email is None or before is None or planner_role == STAGEDOCENT:
+        return invitee.email
+    if before.email_key == accounts.email_key(invitee.email):
+        return invitee.email
+    raise RoomError(f"Dit is niet het adres dat {before.name} in deze stage gebruikt. Laat het leeg: "
+                    f"{before.name} komt met één tik binnen vanuit het vorige gesprek, of de stagedocent maakt een "
+                    "nieuwe link.", 400)
 
 
 def newest_in_series(series_id: int) -> Room | None:
@@ -129,24 +152,24 @@ def _link_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def _new_link(participant: Participant) -> str:
+def _new_link(participant: Participant, source: LinkSource) -> str:
     secret = secrets.token_urlsafe(24)
-    participant.link_hash = _link_hash(secret)
+    participant.link_hash, participant.link_source = _link_hash(secret), source
     return secret
 
 
 def renew_link(room: Room, actor: Participant, participant_id: int) -> tuple[Participant, str]:
-    """A new personal link for someone, or for oneself (another device); their old link stops working (their
-    phones stay in)."""
+    """A new personal link for someone's place, or for one's own (another device); the old link stops working.
+    Whoever takes the new one up has the place from then on (`arrive`)."""
     target = next((p for p in room.active_participants if p.id == participant_id), None)
     if target is None:
         raise RoomError("Deze deelnemer zit niet (meer) in het gesprek.", 404)
-    if actor.id != target.id and not may_share_link(actor.role, target.role):
-        raise Forbidden("Alleen de stagedocent kan een link voor de stagedocent maken." if may(actor.role, "share_link")
-                        else PERMISSIONS["share_link"].refusal)
+    if actor.id != target.id and not may_share_link(actor.role, target, actor.extra):
+        raise Forbidden(f"Alleen {target.name} zelf of de stagedocent kan een nieuwe link voor {target.name} maken."
+                        if may(actor.role, "share_link") else PERMISSIONS["share_link"].refusal)
     with change(room, actor, None):
         require_status(room.status, "share_link")
-        secret = _new_link(target)
+        secret = _new_link(target, LinkSource.SELF if actor.id == target.id else LinkSource.OTHER)
     return target, secret
 
 
@@ -158,15 +181,28 @@ def place_for_link(room: Room, secret: str) -> Participant | None:
     return found
 
 
-def arrive(room: Room, participant: Participant, name: str | None) -> None:
-    """Someone opened their link and said who they are: their place is theirs, with the name they gave."""
+def arrive(room: Room, place: Participant, name: str | None) -> list[str]:
+    """Someone took up the link of a place and said who they are: this browser is the place's one person from now
+    on. The place gets a new token, so every browser bound to it before is out; their connections are returned,
+    to be closed and told. A link someone else made hands the place over: what the one before gave (their
+    address, their Akkoord, their membership of the stage) stays theirs and is gone from the place. A mailed
+    link proves the address it went to, as an Akkoord would; taken up again in another browser (a forwarded
+    mail), it keeps that proof but not what the one before gave since."""
     name = clean_name(name)
     with change(room, None, None):
-        first_time = participant.arrived_at is None
-        participant.name = name
-        participant.arrived_at = participant.arrived_at or utcnow()
-        if first_time:
-            room.activity = f"{name} opende de uitnodiging."
+        first_time = place.arrived_at is None
+        sids = [c.sid for c in place.connections]
+        place.connections.clear()
+        if place.link_source == LinkSource.OTHER:
+            accounts.end_membership(room.series_id, place)
+        if place.link_source == LinkSource.OTHER or (place.link_source == LinkSource.MAIL and not first_time):
+            place.email, place.remark, place.agreed_at, place.agreed_to = None, "", None, None
+        elif place.link_source == LinkSource.MAIL:
+            accounts.prove_address(room.series_id, place, place.email)
+        place.token, place.name = secrets.token_urlsafe(32), name
+        place.arrived_at = place.arrived_at or utcnow()
+        room.activity = f"{name} opende de uitnodiging." if first_time else f"{name} doet mee op een ander apparaat."
+    return sids
 
 
 def awaited(room: Room) -> list[Participant]:

@@ -28,6 +28,9 @@ class Rule:
     roles: AbstractSet[str]
     statuses: AbstractSet[RoomStatus]
     refusal: str  # said to a role that may not do it
+    # An action over the whole stage (every conversation of the series): only for a seat of the stage, never for
+    # someone the stagedocent let in beyond the three (Participant.extra), who was in this conversation only.
+    whole_stage: bool = False
 
 
 # action -> who may do it, and while the room is in which status.
@@ -37,7 +40,7 @@ PERMISSIONS = {
                          "Alleen de student of de stagedocent kan de datum van het gesprek veranderen."),
     "start_meeting": Rule({STUDENT, STAGEDOCENT}, {PLANNED},
                           "Alleen de student of de stagedocent kan het gesprek starten."),
-    # A new personal link for someone else (for oneself: everyone; see may_share_link).
+    # A new personal link for someone else's place (for one's own: everyone); which places: may_share_link.
     "share_link": Rule({STUDENT, STAGEDOCENT}, {PLANNED, OPEN, CLOSING},
                        "Alleen de student of de stagedocent kan een link voor een ander maken."),
     "lock_room": Rule({STAGEDOCENT}, {OPEN, CLOSING},
@@ -47,7 +50,7 @@ PERMISSIONS = {
     "delete_room": Rule({STAGEDOCENT}, {PLANNED, OPEN, CLOSING, CLOSED},
                         "Alleen de stagedocent kan het gesprek verwijderen."),
     "delete_series": Rule({STAGEDOCENT}, {PLANNED, OPEN, CLOSING, CLOSED},
-                          "Alleen de stagedocent kan de hele stage verwijderen."),
+                          "Alleen de stagedocent kan de hele stage verwijderen.", whole_stage=True),
     # The student leads the conversation and the stagedocent guards the time.
     "move_phase": Rule({STUDENT, STAGEDOCENT}, {OPEN}, "Alleen de student of de stagedocent kan naar een andere fase."),
     # A card is for one person (set Leren: the student; set Begeleiden: the student or the praktijkopleider).
@@ -92,10 +95,15 @@ def allowed(role: str, status: str, action: str) -> bool:
     return role in rule.roles and status in rule.statuses
 
 
-def may_share_link(role: str, target_role: str) -> bool:
-    """Whether this role may make a new personal link for someone else in that role: the stagedocent for
-    anyone, the student for anyone but the stagedocent (a link is a way in, as that person)."""
-    return may(role, "share_link") and (target_role != STAGEDOCENT or role == STAGEDOCENT)
+def may_share_link(role: str, target, extra: bool = False) -> bool:
+    """Whether someone in this role may make a new personal link for another person's place (`target`); for
+    their own place everyone may (another device of theirs). A link is a way in as that person, so: the
+    stagedocent for any place (not one let in beyond the three: `extra`); the student only for a place that
+    nobody has taken up yet and that was nobody's in the conversation before, so that the planner can forward
+    it to someone who got no mail. A place someone holds is made anew by its person or the stagedocent only."""
+    if not may(role, "share_link") or extra:
+        return False
+    return role == STAGEDOCENT or (target.arrived_at is None and target.previous_participant_id is None)
 
 
 # What a person does with a card, in the refusal "Alleen de ... kan het <verb>".
@@ -130,6 +138,14 @@ def require(role: str, action: str) -> None:
     """The role check, before anything is read: 403 with the table's own words."""
     if not may(role, action):
         raise Forbidden(PERMISSIONS[action].refusal)
+
+
+def require_actor(actor, action: str) -> None:
+    """The role check for a deelnemer (`actor`): their role, and for an action over the whole stage their seat."""
+    require(actor.role, action)
+    if PERMISSIONS[action].whole_stage and actor.extra:
+        raise Forbidden("Dit kan alleen de stagedocent die de hele stage begeleidt. Jij bent alleen bij dit gesprek "
+                        "toegelaten.")
 
 
 def require_status(status: str, action: str) -> None:

@@ -14,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from webapp.database import forget_deleted
-from webapp.domain import codes, outbox, series, text
+from webapp.domain import accounts, codes, outbox, series, text
 from webapp.domain.content import STAGE_MOMENTS
 from webapp.domain.refusals import RoomError
-from webapp.domain.roles import PRAKTIJKOPLEIDER, ROLES, STAGEDOCENT, STUDENT, require, require_status
+from webapp.domain.roles import PRAKTIJKOPLEIDER, ROLES, STAGEDOCENT, STUDENT, require_actor, require_status
 from webapp.extensions import db
 from webapp.mail_backend import forget_files
 from webapp.models import Participant, Room
@@ -56,7 +56,7 @@ def change(room: Room, actor: Participant | None, action: str | None):
     first; then the version is raised (and the row locked), the status checked against what others just
     committed, and everything committed at the end, or rolled back whole when a check inside refuses it."""
     if action is not None:
-        require(actor.role, action)
+        require_actor(actor, action)
     try:
         bump_version(room)
         if actor is not None:  # like the room, the actor as others left it before the lock
@@ -76,7 +76,7 @@ def clean_name(raw: str | None) -> str:
     name = text.line(raw, NAME_MAX, f"Je naam is te lang. Gebruik hoogstens {NAME_MAX} tekens.")
     if not text.has_letters_or_digits(name):
         raise RoomError("Vul je voornaam in.", 400)
-    return name
+    return text.refuse_links(name)
 
 
 def check_role(role: str | None) -> str:
@@ -186,9 +186,12 @@ def join_room(room: Room, name: str, role: str, former_token: str | None = None)
         if room.admission == Admission.FILLING and role in SINGLE and role in taken:
             raise RoomError(f"Er is al een {role} in dit gesprek. Kies je eigen rol, of vraag de stagedocent om "
                             "je erbij te laten.", 409)
-        participant = Participant(name=name, role=role, token=secrets.token_urlsafe(32), arrived_at=utcnow())
+        # Let in beyond the three: a seat in this conversation, without a say over the stage.
+        extra = room.admission == Admission.UNLOCKED
+        participant = Participant(name=name, role=role, token=secrets.token_urlsafe(32), arrived_at=utcnow(),
+                                  extra=extra)
         room.participants.append(participant)
-        if room.admission == Admission.UNLOCKED or roles_complete(room):
+        if extra or roles_complete(room):
             room.admission = Admission.LOCKED
         room.activity = f"{name} doet mee."
     return participant
@@ -202,7 +205,7 @@ def set_locked(room: Room, actor: Participant, locked: bool) -> None:
 def remove_participant(room: Room, actor: Participant, participant_id: int) -> tuple[Participant, list[str]]:
     """Take someone out of the room; returns them and the connections their phones still have open.
     The stagedocent stays: nobody takes them out."""
-    require(actor.role, "remove_participant")
+    require_actor(actor, "remove_participant")
     target = next((p for p in room.active_participants if p.id == participant_id), None)
     if target is None:
         raise RoomError("Deze deelnemer zit niet (meer) in het gesprek.", 404)
@@ -212,13 +215,14 @@ def remove_participant(room: Room, actor: Participant, participant_id: int) -> t
         sids = [c.sid for c in target.connections]
         target.removed_at = utcnow()
         target.connections.clear()
+        accounts.end_membership(room.series_id, target)  # nor does Mijn gesprekken show them the stage
         room.activity = f"{actor.name} haalde {target.name} uit het gesprek."
     return target, sids
 
 
 def readmit_participant(room: Room, actor: Participant, participant_id: int) -> Participant:
     """The stagedocent lets someone they took out back in, as the same deelnemer (their phone still knows them)."""
-    require(actor.role, "remove_participant")
+    require_actor(actor, "remove_participant")
     target = next((p for p in room.participants if p.id == participant_id and p.removed_at), None)
     if target is None:
         raise RoomError("Deze deelnemer is niet uit het gesprek gehaald.", 404)
@@ -230,14 +234,14 @@ def readmit_participant(room: Room, actor: Participant, participant_id: int) -> 
 
 def delete_room(room: Room, actor: Participant) -> None:
     """The stagedocent wipes the conversation now, with everything in it (the cascades, as in purge)."""
-    require(actor.role, "delete_room")
+    require_actor(actor, "delete_room")
     _delete_rooms([room.id])
 
 
 def delete_series(room: Room, actor: Participant) -> list[str]:
     """The stagedocent ends the stage: every conversation of this series goes now, with everything in it.
     Returns their codes, so every phone in any of them can be sent to the start."""
-    require(actor.role, "delete_series")
+    require_actor(actor, "delete_series")
     found = db.session.execute(select(Room.id, Room.code).where(Room.series_id == room.series_id)).all()
     _delete_rooms([room_id for room_id, _code in found])
     return [code for _room_id, code in found]

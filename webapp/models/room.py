@@ -23,6 +23,12 @@ class RoomStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+class LinkSource(enum.StrEnum):
+    MAIL = "mail"  # mailed to the address the planner gave for this place
+    SELF = "self"  # made by the person of this place, for another device of theirs
+    OTHER = "other"  # made by someone else (the planner or the stagedocent), to share by hand
+
+
 class Admission(enum.StrEnum):
     """Who may still come in: anyone until the three roles are there, then nobody, unless the
     stagedocent opens the room again."""
@@ -102,9 +108,13 @@ class Participant(db.Model):
     # Let in by the stagedocent beyond the three ("Laat nog iemand toe"): a seat in this conversation only, with
     # no say over the stage (webapp/domain/roles.py, SERIES_ACTIONS) and no membership of it.
     extra: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # The key of the address that made this seat a member of its series (webapp/domain/accounts.py): the
-    # membership ends when the seat does (taken out, or the place taken up by a new link).
-    member_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The keyed hash of the address this seat proved its own (accounts.email_key): given with its Akkoord, typed by
+    # the planner for themselves, or the address its mailed link went to. A series' next conversation invites
+    # this place only at that address, and the seat's membership of its series ends with the seat.
+    email_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Who the personal link in link_hash went to (LinkSource): taking it up keeps the place's address, Akkoord
+    # and membership only when it is the person's own (mailed to their address, or made by themselves).
+    link_source: Mapped[str | None] = mapped_column(String(8), default=None)
     # Closing: where this person wants the verslag (shown to nobody else), their Akkoord and remark.
     email: Mapped[str | None] = mapped_column(String(254), default=None)
     agreed_at: Mapped[datetime | None] = mapped_column(default=None)

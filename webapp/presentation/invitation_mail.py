@@ -1,14 +1,15 @@
 """The mail with someone's own link to a planned conversation, and its .ics."""
-from flask import render_template, url_for
+from flask import render_template
 
 from webapp.domain import dates
 from webapp.domain.agenda import meeting_ics
 from webapp.domain.roles import LABELS, STUDENT
 from webapp.models import Participant, Room
+from webapp.origin import public_url
 
 
 def link_url(room: Room, secret: str) -> str:
-    return url_for("room.welcome", code=room.code, secret=secret, _external=True)
+    return public_url("room.welcome", code=room.code, secret=secret)
 
 
 def planned_ics(room: Room, url: str | None = None) -> str:

@@ -1,11 +1,12 @@
 """The invitation to a room: its link and a QR code as inline SVG, so others join by camera."""
 import segno
-from flask import url_for
 from markupsafe import Markup
+
+from webapp.origin import public_url
 
 
 def room_url(code: str) -> str:
-    return url_for("room.show", code=code, _external=True)
+    return public_url("room.show", code=code)
 
 
 def qr_svg(url: str) -> Markup:

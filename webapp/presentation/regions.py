@@ -65,7 +65,9 @@ READS: dict[str, frozenset[str]] = {
                       "room_card.room_id room_card.card_id room_card.prepared room_card.discussed_at"),
     "klaar": _state(PEOPLE, "room.previous_room_id checklist_tick"),
     # The number of conversations in the series: a room row, or a room's series_id.
-    "deelnemers": _state(ROOM, PEOPLE, "room.admission room.series_id participant.arrived_at connection"),
+    # Who may get a new link from whom: a place nobody has taken up, or one carried over from the conversation before.
+    "deelnemers": _state(ROOM, PEOPLE, "room.admission room.series_id participant.arrived_at "
+                                       "participant.previous_participant_id connection"),
     "tabs": _state(ROOM, PEOPLE, "room.previous_room_id agreement.room_id agreement.deleted_at checklist_tick "
                                  "connection"),
     "terugblik": _state(ROOM, "room.previous_room_id record review"),
@@ -98,7 +100,7 @@ ROLE_BY: dict[str, tuple[str, ...]] = {
 # Room state no region shows: touching it re-renders nothing.
 UNSHOWN = _state("room.id room.version room.expires_at room.pushed room.stage_moment",
                  "participant.id participant.token participant.joined_at participant.link_hash",
-                 "participant.previous_participant_id participant.record_link_version",
+                 "participant.record_link_version participant.extra participant.email_key participant.link_source",
                  "agreement.id agreement.created_at room_card.id checklist_tick.id review.id record.id",
                  "series series_member sign_in outbox_message worker")
 

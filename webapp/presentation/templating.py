@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(WAITS_FOR, "waits_for")
     app.add_template_global(may_take, "may_take")  # may_take(role, card, action): who a card is for
     app.add_template_global(lambda viewer, room, person: allowed(viewer.role, room.status, "share_link")
-                            and may_share_link(viewer.role, person.role), "may_share_link")
+                            and may_share_link(viewer.role, person), "may_share_link")
     app.add_template_global([(role, LABELS[role]) for role in ROLES], "roles")
 
 

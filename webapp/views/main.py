@@ -1,16 +1,23 @@
 """The start page: start a conversation or go to one by its code; and the health check."""
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
-from webapp.domain import accounts, codes, planning, rooms
+from webapp.domain import accounts, codes, invitations, planning, rooms
 from webapp.domain.refusals import RoomError
 from webapp.extensions import db, limiter
 from webapp.presentation.invitation_mail import invitation_parts
 from webapp.views.identity import remember
 from webapp.views.limits import count_failure, join_guard
+from webapp.views.query import id_from
 
 bp = Blueprint("main", __name__)
+
+# Shown once in the room, above Deelnemers (templates/room.html), when invitations.queue said no.
+NOT_MAILED = ("{name} krijgt geen mail: er zijn al te veel uitnodigingen verstuurd. Het gesprek is wel gepland. "
+              "Geef {name} zelf een link: kies hieronder „Nieuwe link voor {name}”.")
+NOT_MAILED_SELF = ("Je krijgt zelf geen mail met je link: er zijn al te veel uitnodigingen verstuurd. Het gesprek "
+                   "is wel gepland. Op een ander apparaat? Kies „Jouw link voor een ander apparaat”.")
 
 
 @bp.get("/")
@@ -47,20 +54,26 @@ def plan_form():
 def plan():
     """The planner's place is theirs at once; the others get their own link by mail, or by hand from the room."""
     form, previous = request.form, _series_to_continue()
+    # In a stage one is a member of, one's role is the membership's, whatever the form says.
+    role, key = (accounts.role_in_series(current_user.id, previous.series_id), current_user.id) if previous \
+        else (form.get("role"), None)
     try:
-        invitees = planning.read_invitees(form, form.get("role"))
-        room, me = planning.plan(invitees, form.get("role"), form.get("date"), form.get("time"),
-                                 form.get("moment"), invitation_parts, previous=previous)
+        invitees = planning.read_invitees(form, role)
+        room, me = planning.plan(invitees, role, form.get("date"), form.get("time"), form.get("moment"),
+                                 invitation_parts, previous=previous, planner_key=key)
     except RoomError as error:
-        return render_template("plannen.html", error=error.message, form=form, previous=previous), error.status
+        return render_template("plannen.html", error=error.message, form={**form, "role": role},
+                               previous=previous), error.status
     remember(room, me)
+    for person in invitations.not_mailed(room):  # a budget was spent: planned all the same, the link goes by hand
+        flash(NOT_MAILED_SELF if person.id == me.id else NOT_MAILED.format(name=person.name), "niet-gemaild")
     return redirect(url_for("room.show", code=room.code, _anchor="tab-deelnemers"), 303)
 
 
 def _series_to_continue():
     """The newest conversation of the series named by `serie`, when the signed-in student or stagedocent is in
     that series; anyone else's `serie` is ignored (a new series is planned)."""
-    series_id = request.values.get("serie", type=int)
+    series_id = id_from("serie")
     if series_id is None or not current_user.is_authenticated:
         return None
     if accounts.role_in_series(current_user.id, series_id) is None:

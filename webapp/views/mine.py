@@ -1,19 +1,19 @@
 """Mijn gesprekken: the student's and the stagedocent's own overview of their series, without passwords.
 
 Sign in with a one-time link by mail (webapp/domain/accounts.py); Flask-Login keeps who is signed in, in the
-app's own session cookie: only the key of the address (`_user_id`), never the address. Asking for a link
-answers the same for every address, so the form tells nobody which addresses are known.
+app's own session cookie: only the key of the address (`_user_id`), never the address, and which sign-in it is
+(the used link's hash), which the server keeps while it lasts (so "Uitloggen" ends it for every copy of the
+cookie). Asking for a link answers the same for every address, so the form tells nobody which addresses are known.
 """
-import time
-
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
 from webapp.domain import accounts
-from webapp.domain.closing import clean_email
+from webapp.domain.addresses import clean_email
 from webapp.domain.refusals import RoomError
 from webapp.extensions import limiter, login_manager
+from webapp.origin import public_url
 from webapp.presentation import timeline
 from webapp.views.identity import current_participant
 
@@ -22,10 +22,14 @@ bp = Blueprint("mine", __name__, url_prefix="/mijn-gesprekken")
 # The one answer to every well-formed address, known or not.
 SENT = ("Als dit adres bij een gesprek hoort, krijg je zo een mail met een link. "
         "De link werkt {minutes} minuten en één keer.")
-SIGNED_IN_UNTIL = "mine_until"  # session key: when this sign-in ends (a timestamp)
-# Asking for links: a few per address (mail to one person), more per client address (a school's network).
-ADDRESS_LIMIT = "5 per hour"
+SIGN_IN = "mine_sign_in"  # session key: this browser's sign-in, kept on the server (accounts.signed_in_key)
+# Asking for links: a few per client for one address (someone else asking for hers spends their own budget, not
+# the owner's), more per client (a school's network), and a ceiling per address across all clients, so no
+# number of clients turns the school's mail server against one mailbox (six clients can spend it: the price).
+CLIENT_ADDRESS_LIMIT = "5 per hour"
 CLIENT_LIMIT = "60 per hour"
+ADDRESS_LIMIT = "30 per hour"
+TOO_MANY = "Voor dit e-mailadres is al vaak een link gevraagd."
 
 
 class Account(UserMixin):
@@ -40,7 +44,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "mine.sign_in"
     login_manager.login_message = None  # the sign-in page says what to do; no flashed message
-    # No hash of the client's address and browser in the cookie (Flask-Login's "_id"); the sign-in ends by time.
+    # No hash of the client's address and browser in the cookie (Flask-Login's "_id"); the sign-in ends on the server.
     login_manager.session_protection = None
     timeline.init_app(app)  # the series' picture, also on the verslag page
     app.add_template_global(accounts.SIGNED_IN_HOURS, "signed_in_hours")  # said on the privacy page
@@ -48,15 +52,20 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_account(key: str) -> Account | None:
-    until = session.get(SIGNED_IN_UNTIL)
-    if not isinstance(until, (int, float)) or time.time() >= until:
+    """Only a browser that signed in asks the database (Flask-Login calls this when the session has a key)."""
+    sign_in = session.get(SIGN_IN)
+    if sign_in is None or accounts.signed_in_key(sign_in) != key:
         return None
     return Account(key)
 
 
 def _address_key() -> str:
-    """The per-address budget counts the key of the typed address, so the limiter's storage holds no address."""
+    """The budgets per address count the key of the typed address, so the limiter's storage holds no address."""
     return accounts.email_key(request.form.get("email", "")[:254])
+
+
+def _client_and_address_key() -> str:
+    return f"{get_remote_address()} {_address_key()}"
 
 
 @bp.get("/inloggen")
@@ -68,8 +77,11 @@ def sign_in():
 
 
 @bp.post("/inloggen")
+# Flask-Limiter checks the lowest of these first and stops at the first one spent, so what a client asks beyond
+# its own budgets never counts against the address's ceiling.
+@limiter.limit(ADDRESS_LIMIT, key_func=_address_key, error_message=TOO_MANY)
 @limiter.limit(CLIENT_LIMIT, key_func=get_remote_address)
-@limiter.limit(ADDRESS_LIMIT, key_func=_address_key)
+@limiter.limit(CLIENT_ADDRESS_LIMIT, key_func=_client_and_address_key, error_message=TOO_MANY)
 def ask_link():
     """The same answer for every well-formed address; a mail only when it belongs to a series."""
     minutes = current_app.config["SIGN_IN_MINUTES"]
@@ -82,7 +94,7 @@ def ask_link():
                                email=(request.form.get("email") or "")[:254]), error.status
 
     def compose(token: str) -> dict:
-        url = url_for("mine.link", token=token, _external=True)
+        url = public_url("mine.link", token=token)
         return {"subject": accounts.SIGN_IN_SUBJECT,
                 "text_body": render_template("mine/mail.txt", url=url, minutes=minutes)}
 
@@ -110,19 +122,22 @@ def link(token: str):
 @bp.post("/inloggen/<token>")
 def use_link(token: str):
     """The button: the link is used (once) and this browser is signed in."""
-    key = accounts.use_sign_in(token[:100])
-    if key is None:
+    found = accounts.use_sign_in(token[:100])
+    if found is None:
         return _link_refused(accounts.sign_in_state(token[:100]))
+    session[SIGN_IN], key = found
     login_user(Account(key))
     session.pop("_id", None)  # see init_app: session protection is off, so this hash is not needed
-    session[SIGNED_IN_UNTIL] = int(time.time()) + accounts.SIGNED_IN_HOURS * 3600
     return redirect(url_for("mine.overview"), 303)
 
 
 @bp.post("/uitloggen")
 def sign_out():
+    """The sign-in ends on the server, so a copy of this cookie signs nobody in either."""
+    sign_in = session.pop(SIGN_IN, None)
+    if sign_in is not None:
+        accounts.sign_out(sign_in)
     logout_user()
-    session.pop(SIGNED_IN_UNTIL, None)
     return redirect(url_for("mine.sign_in", uit=1), 303)
 
 

@@ -3,7 +3,8 @@ from flask import g, make_response, render_template, request, url_for
 
 from webapp.domain import closing, outbox, record_links
 from webapp.domain.refusals import RoomError
-from webapp.domain.roles import require
+from webapp.domain.roles import require_actor
+from webapp.origin import public_url
 from webapp.presentation.regions import Renderer
 from webapp.presentation.verslag_mail import composer
 from webapp.presentation.verslag_pdf import render_pdf
@@ -53,7 +54,7 @@ def confirm():
 def finalize():
     """The stagedocent sends: the verslag is frozen and mailed; with force=1 also without everyone's Akkoord."""
     def link_for(participant):  # each person's own link to the verslag, for any device (record_links)
-        return url_for("records.record", token=record_links.token_for(participant), _external=True)
+        return public_url("records.record", token=record_links.token_for(participant))
 
     closing.finalize(g.room, g.me, request.form.get("force") == "1",
                      compose_mail=composer(link_for, record_links.valid_until()))
@@ -88,7 +89,7 @@ def _stored_record():
 @bp.get("/mail")
 def mail_status():
     """For the stagedocent: has the verslag reached everyone? Names only, never addresses."""
-    require(g.me.role, "follow_mail")
+    require_actor(g.me, "follow_mail")
     names = {p.id: p.name for p in g.room.participants}
     statuses = [(names.get(s.participant_id, "Een deelnemer"), s) for s in outbox.status_for_room(g.room.id)]
     return fragment(render_template("pieces/mailstatus.html", room=g.room, statuses=statuses))
@@ -97,7 +98,7 @@ def mail_status():
 @bp.post("/mail/retry")
 def retry_mail():
     """'Probeer opnieuw': mail that failed is sent at once instead of after the waiting time."""
-    require(g.me.role, "follow_mail")
+    require_actor(g.me, "follow_mail")
     outbox.retry_now(g.room.id)
     return mail_status()
 

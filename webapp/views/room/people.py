@@ -31,9 +31,13 @@ def show():
 
 
 def render_join(error: str | None = None, status: int = 200):
+    token = token_for(g.room)
+    removed = rooms.was_removed(g.room, token)
+    # A token this browser kept for the room that is no seat now: someone took up a new link for the place.
+    replaced = token is not None and not removed
     return render_template(
         "join.html", room=g.room, error=error, form=request.form,
-        may_join=rooms.may_join(g.room), removed=rooms.was_removed(g.room, token_for(g.room)),
+        may_join=rooms.may_join(g.room), removed=removed, replaced=replaced,
     ), status
 
 

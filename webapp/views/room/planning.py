@@ -1,6 +1,7 @@
 """A conversation planned ahead: everyone's own link, the calendar file, a new date, and the start."""
 from flask import Response, g, redirect, render_template, request, url_for
 
+from realtime.broadcast import evict
 from webapp.domain import planning
 from webapp.domain.content import get_content
 from webapp.domain.refusals import RoomError
@@ -25,9 +26,10 @@ def welcome(secret):
         return redirect(url_for(".show", code=g.room.code), 303)
     if request.method == "POST":
         try:
-            planning.arrive(g.room, place, request.form.get("name"))
+            replaced = planning.arrive(g.room, place, request.form.get("name"))
         except RoomError as error:
             return _welcome_page(place, error.message), error.status
+        evict(place.id, replaced, "Je plek is op een ander apparaat geopend.")  # a seat is one person's
         remember(g.room, place)
         return redirect(url_for(".show", code=g.room.code), 303)
     return _welcome_page(place)

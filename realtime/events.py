@@ -37,7 +37,7 @@ def on_join(data):
     if me is None:
         emit("denied", {"message": DENIED})
         return
-    socket.room_code = room.code
+    socket.room_code, socket.seat = room.code, me.id
     for channel in (room.code, person_channel(me.id)):
         join_room(channel)
     # Coming online is a change like any other: this phone gets it too, as the next version.

@@ -25,6 +25,7 @@ seconds take memory.
 """
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import wraps
 from urllib.parse import parse_qs
@@ -106,6 +107,7 @@ class SocketState:
     flooding: TokenBucket = field(default_factory=lambda: TokenBucket(FLOODING))
     address: str = ""  # the client's address (client_address), for the budgets per address
     room_code: str | None = None  # the one room this connection follows: set once `join` found its seat
+    seat: int | None = None  # the deelnemer whose seat that is
     full_render_version: int | None = None  # the version its last whole screen was rendered for
 
 
@@ -122,10 +124,17 @@ def socket_state(sid: str) -> SocketState:
     return _sockets().get(sid) or SocketState()
 
 
+# A person has a phone, perhaps a laptop and a second tab: past this many sockets one seat counts no further, so
+# one cookie opening hundreds of sockets cannot make the process busy for everyone new.
+SOCKETS_PER_SEAT = 3
+
+
 def seated_sockets() -> int:
-    """The live sockets of this process that have a seat: a bare engine.io socket costs nothing to make (a
-    handshake without a cookie), a seat does. list() copies the states at once, while handlers add and drop."""
-    return sum(1 for state in list(_sockets().values()) if state.room_code is not None)
+    """The live sockets of this process that have a seat, at most SOCKETS_PER_SEAT per seat: a bare engine.io socket
+    costs nothing to make (a handshake without a cookie), a seat does. list() copies the states at once, while
+    handlers add and drop."""
+    per_seat = Counter(state.seat for state in list(_sockets().values()) if state.seat is not None)
+    return sum(min(count, SOCKETS_PER_SEAT) for count in per_seat.values())
 
 
 def client_address(environ: dict) -> str:

@@ -337,3 +337,20 @@ def test_a_school_behind_one_address_gets_all_its_phones_in_and_back_after_a_bli
     finally:
         for phone in phones:
             phone.close()
+
+
+def test_one_seat_opening_many_sockets_counts_as_a_person_with_a_few_devices(app):
+    """A cookie with a seat is not free, but it must not buy the process's whole admission limit: past a few
+    sockets (a phone, a laptop, a second tab) one seat counts no further."""
+    from realtime import guard
+    from webapp.extensions import socketio as server
+
+    code, people = seat_three(app)
+    sockets = [server.test_client(app, flask_test_client=people["student"]) for _ in range(10)]
+    docent = server.test_client(app, flask_test_client=people["stagedocent"])
+    for socket in (*sockets, docent):
+        socket.emit("join", {"code": code, "version": 0})
+    with app.app_context():
+        assert guard.seated_sockets() == guard.SOCKETS_PER_SEAT + 1
+    for socket in (*sockets, docent):
+        socket.disconnect()

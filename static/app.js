@@ -42,8 +42,11 @@
     if (known && room.dataset.status !== "closed") return wanted;
     return room.dataset.status === "planned" ? "tab-voorbereiding" : "tab-gesprek";
   }
+  // On a phone the tabs are views over one flow of regions: data-view lets static/app.css show a region of
+  // another tab on this one (the afspraken in the afspraken step) and order them by what the step is for.
   function showTabs() {
     const active = currentTab();
+    room.dataset.view = active;
     tabs.forEach(function (tab) { tab.hidden = tab.id !== active; });
     room.querySelectorAll("#tabs a").forEach(function (link) {
       if (link.getAttribute("href") === "#" + active) link.setAttribute("aria-current", "page");
@@ -51,9 +54,15 @@
     });
     return active;
   }
+  // The first heading the current view shows, as it is laid out (CSS orders the regions per step).
+  function firstHeading() {
+    return Array.from(room.querySelectorAll(".tab-inhoud h2"))
+      .filter(function (heading) { return heading.offsetParent !== null; })
+      .sort(function (a, b) { return a.getBoundingClientRect().top - b.getBoundingClientRect().top; })[0] || null;
+  }
   window.addEventListener("hashchange", function () {
-    const active = showTabs();
-    const heading = document.querySelector("#" + active + " h2");
+    showTabs();
+    const heading = firstHeading();
     if (heading) heading.focus({ preventScroll: false });
     window.scrollTo(0, 0);
   });
@@ -83,24 +92,57 @@
     }
     return "";
   }
-  // When the room moves on (closing, sent), the Gesprek tab is where it happens: every phone goes there.
-  // The bars at the bottom grow with large text: the page makes room for what they take.
-  // When they would take more than a third of the screen (text at 200 %), they join the page instead.
+  // The bars at the bottom (the tab bar, then the card's actions, the leader's way on, the Akkoord) are stacked
+  // and the page makes room for them. They grow with large text: together with the sticky top bar they may
+  // take a third of the screen; a bar that no longer fits joins the page where it stands (the tab bar last,
+  // the top bar first), so at 200 % text the screen is still mostly content.
   function measureBars() {
     const main = room.closest("main");
-    let total = 0;
-    room.classList.remove("balken-in-pagina");
-    [["--tabbar", "#tabs"], ["--actiebalk", ".actiebalk"]].forEach(function ([name, selector]) {
-      const bar = room.querySelector(selector);
-      if (bar && bar.offsetHeight) {
-        main.style.setProperty(name, bar.offsetHeight + "px");
-        total += bar.offsetHeight;
+    const tabbar = room.querySelector("#tabs");
+    const top = room.querySelector(".room-top");
+    const actions = Array.from(room.querySelectorAll(".actiebalk"));
+    [tabbar, top].concat(actions).forEach(function (bar) { bar.classList.remove("in-pagina"); });
+    let budget = window.innerHeight / 3;
+    let bottom = 0;
+    function keep(bar) {
+      const height = bar.offsetHeight;
+      if (!height || getComputedStyle(bar).position === "static") return false;
+      if (height > budget) {
+        bar.classList.add("in-pagina");
+        return false;
       }
+      budget -= height;
+      return true;
+    }
+    if (keep(tabbar)) {
+      bottom = tabbar.offsetHeight;
+      main.style.setProperty("--tabbar", bottom + "px");
+    }
+    actions.forEach(function (bar) {
+      if (!keep(bar)) return;
+      bar.style.bottom = bottom + "px";
+      bottom += bar.offsetHeight;
     });
-    room.classList.toggle("balken-in-pagina", total > window.innerHeight / 3);
+    keep(top);
+    main.style.setProperty("--onder", bottom + "px");
   }
   new ResizeObserver(measureBars).observe(room);
 
+  // The table takes one card: once one is on it, a list to pick from is closed, and when the pick was made
+  // here the focus goes to the card.
+  function closePicker() {
+    const picker = document.getElementById("kiezen");
+    if (!picker.childElementCount || !room.querySelector("#kaartje[data-card]")) return;
+    const here = picker.contains(document.activeElement);
+    picker.replaceChildren();
+    if (here) {
+      const heading = document.getElementById("kaartje-title");
+      heading.focus({ preventScroll: true });
+      heading.closest("section").scrollIntoView({ block: "start" });
+    }
+  }
+
+  // When the room moves on (closing, sent), the Gesprek tab is where it happens: every phone goes there.
   function afterChange() {
     const fase = document.getElementById("fase");
     if (fase && fase.dataset.status !== room.dataset.status) {
@@ -108,6 +150,7 @@
       if (window.location.hash) history.replaceState(null, "", "#tab-gesprek");
     }
     showTabs();
+    closePicker();
     measureBars();
   }
 
@@ -115,9 +158,8 @@
   // the current tab (after "Gesprek afronden" the step is gone and the verslag is what changed).
   function headingOf(section) {
     const own = section && section.isConnected && !section.hidden && section.querySelector("h2");
-    if (own) return own;
-    return Array.from(document.querySelectorAll("#" + currentTab() + " h2"))
-      .find(function (heading) { return heading.offsetParent !== null; }) || null;
+    if (own && own.offsetParent !== null) return own;
+    return firstHeading();
   }
 
   // A push re-renders regions as the server sees them; what this phone opened (a <details> with an id)
@@ -269,7 +311,7 @@
       if (target) target.focus({ preventScroll: true });
     } else if (target) {
       target.focus({ preventScroll: true });
-      target.closest("section").scrollIntoView({ block: "start" });
+      (target.closest("section, form") || target).scrollIntoView({ block: "start" });
     }
   });
 
@@ -312,7 +354,7 @@
   editor.addEventListener("click", function (event) {
     if (event.target.closest("[data-close-editor]")) {
       editor.replaceChildren();
-      const heading = document.querySelector("#" + currentTab() + " h2");
+      const heading = firstHeading();
       if (heading) heading.focus();
     }
   });
@@ -345,7 +387,7 @@
     const close = event.target.closest("[data-close-piece]");
     if (!close) return;
     close.closest("#kiezen, #voorbereiden").replaceChildren();
-    const heading = document.querySelector("#" + currentTab() + " h2");
+    const heading = firstHeading();
     if (heading) heading.focus();
   });
 

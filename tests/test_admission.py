@@ -32,7 +32,7 @@ def real_values(code: str, browser) -> dict:
     room = state(browser, code)
     return {"code": code, "participant_id": room["participants"][0]["id"], "agreement_id": room["agreements"][0]["id"],
             "phase_id": room["phases"][1]["id"], "card_id": "leren-01", "deck_id": "leren",
-            "secret": "not-anyones-link", "token": "not-a-token", "filename": "app.js"}
+            "secret": "not-anyones-link", "token": "not-a-token", "filename": "app.js", "series_id": 1}
 
 
 def every_route(app, values: dict) -> list[tuple[str, str, str]]:

@@ -133,7 +133,7 @@ def test_the_praktijkopleider_draws_only_set_begeleiden_cards_meant_for_them(tab
     code, people, _ = table
     go_to(people, code, cards.phase_with("begeleiden"))
     kaartje = region(people[OPLEIDER], code, "kaartje")
-    assert "Trek: Begeleiden" in kaartje and "Kies zelf" in kaartje
+    assert 'id="knop-trek"' in kaartje and 'id="knop-kies"' in kaartje and "Begeleiden" in kaartje
     theirs = {c.id for c in cards.of(OPLEIDER, "begeleiden")}
     drawn = set()
     for _ in range(60):
@@ -208,6 +208,8 @@ def test_putting_back_and_finishing_follow_the_card(table, cards):
 def test_the_stagedocent_suggests_and_the_student_takes_it_onto_every_phone(table, cards):
     code, people, phones = table
     card = cards.of(STUDENT, "begeleiden")[0]
+    assert "Stel een kaartje voor" not in region(people[DOCENT], code, "kaartje"), "only in a cards step"
+    go_to(people, code, cards.phase_with("begeleiden"))
     assert "Stel een kaartje voor" in region(people[DOCENT], code, "kaartje")
     chooser = people[DOCENT].get(f"/r/{code}/cards/choose/begeleiden").get_data(as_text=True)
     assert "(voor de praktijkopleider)" in text_of(chooser) and "(voor de student)" in text_of(chooser)

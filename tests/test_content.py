@@ -314,6 +314,28 @@ def test_phase_with_unknown_deck_or_bad_minutes_is_refused(copy):
     assert "content/stappenplan.yaml: fase 'afspraken': veld 'minutes' moet een heel getal zijn" in problems
 
 
+def test_what_a_phase_is_for_is_checked_naming_file_and_phase(copy):
+    """A step's `for:` decides its screen: unknown, missing, or a set where no cards are taken, each is named."""
+    def break_purposes(data):
+        data["phases"][0]["for"] = "kletsen"
+        del data["phases"][1]["for"]
+        data["phases"][2]["deck"] = None  # leren is for cards
+        data["phases"][4]["deck"] = "leren"  # afspraken is not
+    problems = problems_of(copy("stappenplan.yaml", break_purposes))
+    assert ("content/stappenplan.yaml: fase 'voorbereiden': onbekend doel for: 'kletsen' "
+            "(kies uit agreements, cards, look_back, talk, wrap_up)") in problems
+    assert "content/stappenplan.yaml: fase 'kennismaken': waarvoor de fase is ontbreekt (veld 'for')" in problems
+    assert "content/stappenplan.yaml: fase 'leren': een fase met for: cards heeft een set nodig (deck)" in problems
+    assert ("content/stappenplan.yaml: fase 'afspraken': alleen een fase met for: cards gebruikt een set; "
+            "zet deck: null") in problems
+
+
+def test_each_shipped_phase_is_for_what_its_screen_shows(content):
+    assert {phase.id: phase.purpose for phase in content.phases} == {
+        "voorbereiden": "look_back", "kennismaken": "talk", "leren": "cards", "begeleiden": "cards",
+        "afspraken": "agreements", "afronden": "wrap_up"}
+
+
 def test_typo_in_a_field_name_is_refused(copy):
     directory = copy("decks/leren.yaml", lambda data: data["cards"][0].update(qestion="Wat?"))
     assert "content/decks/leren.yaml: kaartje 'leren-01': onbekend veld 'qestion'" in problems_of(directory)

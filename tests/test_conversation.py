@@ -66,8 +66,8 @@ def test_the_praktijkopleider_waits_instead_of_getting_a_button(table):
     post_action(people["stagedocent"], code, "/phase", {"phase": "kennismaken"})
     opleider_html = last_update(phones["praktijkopleider"])["fragments"]["stap"]
     assert "Wacht op de student of de stagedocent" in opleider_html
-    assert "Verder:" not in opleider_html
-    assert "Verder: Leren" in last_update(phones["student"])["fragments"]["stap"]
+    assert "knop-verder" not in opleider_html
+    assert 'id="knop-verder"' in last_update(phones["student"])["fragments"]["stap"]
 
 
 def test_looking_at_another_phase_moves_nobody(table):

@@ -60,7 +60,7 @@ def test_planned_next_week_each_prepares_at_home_and_it_is_all_there_at_the_tabl
     links = {}
     for address, message in mails.items():
         body = message.get_body(("plain",)).get_content()
-        assert "Uitnodiging stagegesprek op" in message["Subject"] and "Marieke nodigt je uit" in body
+        assert "Uitnodiging stagegesprek Sanne op" in message["Subject"] and "Marieke nodigt je uit" in body
         links[address] = LINK.search(body).group(0)
         [calendar] = [part for part in message.iter_attachments() if part.get_content_type() == "text/calendar"]
         assert f"DTSTART:{NEXT_WEEK.replace('-', '')}T140000" in calendar.get_content()

@@ -91,13 +91,16 @@ def test_the_page_says_what_is_kept_how_long_and_how_to_have_it_deleted(app, cli
 
 
 def test_the_page_says_what_mijn_gesprekken_keeps_and_why(app, client):
-    """Only a code made from the address, while the series exists, so student and stagedocent find their
-    conversations without a password."""
+    """Only a code made from the address, while the series exists, so student, stagedocent and praktijkopleider
+    find their conversations without a password; the verslag's link lasts until after the next conversation."""
     text = " ".join(privacy_texts(client))
     assert "Daarvoor bewaren we een code die we van je e-mailadres maken." in text
     assert "Het adres zelf bewaren we daarvoor niet." in text
     assert "De code blijft zo lang als de gesprekken van de stage." in text
-    assert "Zo vinden de student en de stagedocent hun gesprekken terug, zonder wachtwoord." in text
+    assert "Zo vinden de student, de stagedocent en de praktijkopleider hun gesprekken terug, zonder wachtwoord." \
+        in text
+    assert "Een praktijkopleider met een paar stagiairs ziet zo al hun stages." in text
+    assert "De link naar het verslag in je mail werkt tot na het volgende gesprek." in text
     assert f"De link werkt {app.config['SIGN_IN_MINUTES']} minuten en één keer." in text
 
 

@@ -5,19 +5,18 @@ trying links uses up the same budget as trying codes. Through a real SMTP server
 import base64
 import json
 import re
-import time
 from datetime import date, timedelta
 from io import BytesIO
 from urllib.parse import urlparse
 
 import pytest
-from itsdangerous import TimestampSigner
 from pypdf import PdfReader
 
 from tests.conftest import free_port
 from tests.helpers import agree, post_action, seat_three, start_room, text_of
 from tests.smtp_server import SMTPServer
 from tests.test_closing import EMAILS
+from webapp import clock
 from webapp.domain import codes, outbox
 from webapp.domain.dates import dutch_date
 from webapp.extensions import db, mail
@@ -25,7 +24,6 @@ from webapp.models import Room
 
 NAMES = {"stagedocent": "Marieke", "student": "Sanne", "praktijkopleider": "Kees"}
 AFSPRAAK = "Sanne vraagt elke vrijdag om feedback."
-DAY = 24 * 3600
 
 
 @pytest.fixture
@@ -64,7 +62,7 @@ def link_in(message) -> str:
 def shows_nothing(response, code) -> None:
     """An answer that tells nothing about any conversation: no name, no code, no afspraak, no verslag."""
     page = response.get_data(as_text=True)
-    leaked = [secret for secret in (*NAMES.values(), code, codes.display(code), AFSPRAAK, "Verslag van het")
+    leaked = [secret for secret in (*NAMES.values(), code, codes.display(code), AFSPRAAK, "Verslag stagegesprek")
               if secret in page]
     assert leaked == []
     assert response.headers["Cache-Control"] == "no-store"
@@ -86,7 +84,7 @@ def test_each_mail_has_its_own_link_that_opens_the_verslag_in_a_fresh_browser(ap
         assert response.headers["Cache-Control"] == "no-store"
         assert response.headers["Referrer-Policy"] == "no-referrer"  # the token never leaves as a Referer
         page = response.get_data(as_text=True)
-        assert "Verslag van het stagegesprek" in page and AFSPRAAK in page
+        assert "Verslag stagegesprek Sanne" in page and AFSPRAAK in page
         assert 'href="/r/' not in page and "Terug naar het gesprek" not in page  # nothing that needs a deelnemer
         main = page[page.index("<article"):page.index("</article>")]
         pages.add(main)  # the same verslag behind every link
@@ -105,7 +103,7 @@ def test_the_pdf_of_the_verslag_is_attached_to_every_mail(app, smtp):
         [pdf] = [part for part in message.iter_attachments() if part.get_content_type() == "application/pdf"]
         content = pdf.get_content()
         assert content.startswith(b"%PDF")
-        assert pdf.get_filename() == f"verslag-{date.today().isoformat()}.pdf"
+        assert pdf.get_filename() == f"verslag-sanne-{date.today().isoformat()}.pdf"  # whose, and which day
         text = " ".join(" ".join(page.extract_text() for page in PdfReader(BytesIO(content)).pages).split())
         assert AFSPRAAK in text and "Controlecode" in text
         assert "Het verslag zit ook als PDF bij deze mail." in message.get_body(("plain",)).get_content()
@@ -172,12 +170,12 @@ def test_a_link_works_for_record_link_days_and_then_says_it_expired(app, smtp, m
     path = link_in(mails["praktijkopleider"])
     assert f"De link werkt tot en met {dutch_date(date.today() + timedelta(days=14))}." in \
         mails["praktijkopleider"].get_body(("plain",)).get_content()
-    made = int(time.time())
+    made = clock.utcnow()
 
-    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: made + 14 * DAY - 60)
+    monkeypatch.setattr(clock, "utcnow", lambda: made + timedelta(days=14, seconds=-60))
     assert app.test_client().get(path).status_code == 200  # the last minute of the fourteenth day
 
-    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: made + 14 * DAY + 60)
+    monkeypatch.setattr(clock, "utcnow", lambda: made + timedelta(days=14, seconds=60))
     for suffix in ("", ".pdf"):
         response = app.test_client().get(path + suffix)
         assert response.status_code == 410

@@ -26,6 +26,16 @@ def planning_form(client, n=0, **fields):
             "csrf_token": csrf_from(client.get("/plannen").get_data(as_text=True)), **fields}
 
 
+def test_after_planning_the_planner_reads_to_whom_the_invitations_went(app):
+    """In view on arrival (the Deelnemers tab, above the people), once."""
+    planner = app.test_client()
+    response = planner.post("/plannen", data=planning_form(planner))
+    assert response.status_code == 303 and response.location.endswith("#tab-deelnemers")
+    page = text_of(planner.get(response.location).get_data(as_text=True))
+    assert "Het gesprek is gepland. De uitnodiging met een eigen link gaat per mail naar jou, Sanne en Kees." in page
+    assert "gaat per mail naar" not in text_of(planner.get(response.location).get_data(as_text=True))
+
+
 def invitations_to(app, address=None) -> int:
     with app.app_context():
         query = select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == outbox.INVITATION)

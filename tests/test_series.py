@@ -91,7 +91,7 @@ def test_a_series_of_three_conversations_with_the_same_three_phones(app):
     # It goes into the new verslag: the draft while closing, and the sent record.
     talk_and_send(second, people, "Sanne oefent met de kassa.")
     review = record_data(app, second)["review"]
-    assert review[0] == {"kind": "afspraak", "text": "Sanne vraagt elke vrijdag om feedback.", "who": "Student",
+    assert review[0] == {"kind": "afspraak", "text": "Sanne vraagt elke vrijdag om feedback.", "who": "Sanne",
                          "outcome": "loopt"}
     tasks = [item for item in review if item["kind"] == "taak"]
     previous_tasks = [task for group in record_data(app, first)["tasks_after"] for task in group["tasks"]]
@@ -99,7 +99,7 @@ def test_a_series_of_three_conversations_with_the_same_three_phones(app):
     assert tasks[0]["outcome"] == "niet-gelukt" and all(item["outcome"] is None for item in tasks[1:])
     record_page = text_of(people["praktijkopleider"].get(f"/r/{second}/record").get_data(as_text=True))
     assert "Terugblik op het vorige gesprek" in record_page
-    assert "Sanne vraagt elke vrijdag om feedback. (afspraak, Student): loopt nog" in record_page
+    assert "Sanne vraagt elke vrijdag om feedback. (afspraak, Sanne): loopt nog" in record_page
 
     # The third: the stagedocent starts it, the other two come in with one tap; it looks back on the second.
     third = start_follow_up(second, people, "stagedocent")

@@ -568,10 +568,12 @@ WALK = [
     agree("Sanne"), agree("Marieke"), agree("Kees", then=(reads("Marieke", ALL_AGREED),)),
     Step("Marieke", "sends the verslag", post("/finalize")),
     Step("Marieke", "takes back the links to the verslag in the mails", post("/record-links/revoke")),
-    Step("Sanne", "starts the vervolggesprek", post("/follow-up")),
+    # The next meeting was set while closing: sending planned it; "Start het vervolggesprek" goes into it.
+    Step("Sanne", "goes into the vervolggesprek planned while closing", post("/follow-up")),
     # The series: the others go on with one tap each, and all three look back on last time's afspraken and tasks
     Step("Marieke", "goes on to the vervolggesprek with one tap", one_tap_into_the_follow_up),
     Step("Kees", "goes on to the vervolggesprek with one tap", one_tap_into_the_follow_up),
+    Step("Sanne", "starts the vervolggesprek at the table", post("/start")),
     Step("Kees", "marks an afspraak of last time gedaan", post("/review", kind="afspraak", position="0",
                                                                  outcome="gedaan")),
     Step("Sanne", "marks a task of last time loopt nog", post("/review", kind="taak", position="0", outcome="loopt")),
@@ -592,6 +594,7 @@ PLANNED_WALK = [
     Step("Sanne", "ticks an item of her checklist", tick_an_item),
     Step("Sanne", "marks a Leren card to bring", post("/cards/leren-05/prepare", prepared="1")),
     Step("Marieke", "moves the gesprek to another time", post("/plan", date=NEXT_MEETING, time="15:30")),
+    Step("Marieke", "says it is the middle of the stage", post("/moment", moment="midden")),
     Step("Marieke", "makes Kees a new link (the old one stops working)", make_link("Kees")),
     Step("Kees", "opens his new link", open_own_link, 303),
     Step("Kees", "marks a Begeleiden card meant for him to bring",

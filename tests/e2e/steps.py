@@ -1,12 +1,11 @@
 """Steps the browser tests share: a person starting or joining a room on their phone, and finding their way
 in it."""
-import re
-
 from playwright.sync_api import expect
 
 
 def start(page, base_url, name, role):
     page.goto(base_url + "/")
+    page.get_by_text("Start nu een gesprek").click()  # the start page's choice opens the form
     page.fill("#start-name", name)
     page.get_by_role("radio", name=role.capitalize()).check()
     page.get_by_role("button", name="Start een gesprek").click()
@@ -17,7 +16,7 @@ def start(page, base_url, name, role):
 def join(page, base_url, code, name, role):
     page.goto(f"{base_url}/")
     page.fill("#code", code.lower())
-    page.get_by_role("button", name="Naar het gesprek").click()
+    page.get_by_role("button", name="Meedoen", exact=True).click()
     page.fill("#join-name", name)
     page.get_by_role("radio", name=role.capitalize()).check()
     page.get_by_role("button", name="Doe mee").click()
@@ -28,8 +27,17 @@ def open_tab(page, name):
     """Tap a part of the room in the bar at the bottom ("Gesprek", "Afspraken", "Deelnemers", ...); on a wide
     screen every part shows at once, without the bar."""
     if page.locator("#tabs").is_visible():
-        page.locator("#tabs").get_by_role("link", name=re.compile(name)).click()
+        page.locator(f"#tab-{name.lower()}-link").click()
     expect(page.locator(f"#tab-{name.lower()}")).to_be_visible()
+
+
+def to_step(page, phase_id):
+    """Press "Verder" until the conversation is at this step (for the student or the stagedocent)."""
+    open_tab(page, "Gesprek")
+    while page.locator("#fase").get_attribute("data-phase") != phase_id:
+        step = page.locator("#fase").get_attribute("data-phase")
+        page.locator("#knop-verder").click()
+        expect(page.locator("#fase")).not_to_have_attribute("data-phase", step)
 
 
 def go_to_last_step(page):

@@ -16,7 +16,7 @@ from tests.e2e.audit import (
     large_text,
     page_weight,
 )
-from tests.e2e.steps import go_to_last_step, open_tab
+from tests.e2e.steps import go_to_last_step, open_tab, to_step
 
 pytestmark = pytest.mark.e2e
 
@@ -43,8 +43,12 @@ def test_what_matters_now_is_in_view_on_each_phone(three):
     for name, page in (("stagedocent", docent), ("student", student), ("praktijkopleider", opleider)):
         expect(page.locator("#fase")).to_contain_text("Stap 1 van 6: Voorbereiden")
         assert in_viewport(page.locator("#fase")) and in_viewport(page.locator("#verbindingsstatus"))
-        assert in_viewport(page.locator("#kaartje h2")), f"{name}: what to do now is out of view"
+        assert in_viewport(page.locator("#stap h2")), f"{name}: what to do now is out of view"
         snapshot(page, f"1-begin-{name}")
+    to_step(student, "leren")
+    for name, page in (("stagedocent", docent), ("student", student), ("praktijkopleider", opleider)):
+        expect(page.locator("#fase")).to_have_attribute("data-phase", "leren")
+        assert in_viewport(page.locator("#kaartje h2")), f"{name}: the card's place is out of view in a cards step"
     assert in_viewport(student.locator("#knop-trek")), "the student's draw button is within thumb reach"
 
     student.locator("#knop-trek").click()
@@ -89,6 +93,7 @@ def test_a_refused_afspraak_says_why_next_to_its_button(three):
 def test_nothing_scrolls_sideways_with_text_at_200_percent(live_server, three):
     docent, student, opleider = three
     code = docent.locator("#room").get_attribute("data-code")
+    to_step(student, "leren")
     student.locator("#knop-trek").click()
     expect(student.locator("#kaartje .kaartje")).to_be_visible()
     for name, page in (("stagedocent", docent), ("student", student), ("praktijkopleider", opleider)):
@@ -129,7 +134,7 @@ def test_a_whole_conversation_by_keyboard_keeps_focus_where_the_hand_is(three):
     for name, page in (("stagedocent", docent), ("student", student), ("praktijkopleider", opleider)):
         assert_accessible(page, f"{name}, a card on the table")
 
-    # The card chooser is this phone's own: it opens, a pick puts the card on the table, the list stays.
+    # The card chooser is this phone's own: it opens, a pick puts the card on the table and closes the list.
     press(student, "#knop-besproken")
     expect(student.locator("#kaartje-title")).to_be_focused()
     press(student, "#knop-kies")
@@ -139,7 +144,7 @@ def test_a_whole_conversation_by_keyboard_keeps_focus_where_the_hand_is(three):
     student.keyboard.press("Enter")
     expect(student.locator("#kaartje .kaartje")).to_be_visible()
     expect(student.locator("#kaartje-title")).to_be_focused()
-    expect(student.locator("#kiezen .kies-lijst")).to_be_visible()
+    expect(student.locator("#kiezen .kies-lijst")).to_have_count(0)
 
     # An afspraak by keyboard: typed, who chosen with Space, sent with Enter; focus on the afspraken.
     open_tab(opleider, "Afspraken")
@@ -168,12 +173,13 @@ def test_a_whole_conversation_by_keyboard_keeps_focus_where_the_hand_is(three):
     assert docent.locator("button:visible, input:visible, #tabs:visible").count() == 0
     docent.emulate_media(media="screen")
 
-    # Akkoord by keyboard: focus stays on the Akkoord button.
+    # Akkoord by keyboard: its button leaves the bar, the focus goes to "Jouw akkoord" (a second Enter does nothing).
     student.locator("#akkoord-email").focus()
     student.keyboard.type("sanne@example.nl")
     press(student, "#knop-akkoord")
     expect(student.locator("#mijn-akkoord")).to_contain_text("Je gaf akkoord")
-    expect(student.locator("#knop-akkoord")).to_be_focused()
+    expect(student.locator("#akkoord-title")).to_be_focused()
+    expect(student.locator("#knop-akkoord")).to_be_hidden()
     for page in (docent, opleider):
         press(page, "#knop-akkoord")
     expect(docent.locator("#knop-versturen")).to_be_visible()

@@ -1,6 +1,6 @@
 """Mijn gesprekken on the stagedocent's phone (360 x 740): Marieke has had a conversation with Sanne and planned one
 with Ahmed; she asks for a sign-in link, opens it from her mail, and sees both students' stages with their
-timelines. With SCREENSHOT_DIR set, the overview is saved there (docs/screenshots/ for the README)."""
+timelines, one click away. With SCREENSHOT_DIR set, the overview is saved there (docs/screenshots/ for the README)."""
 import email
 import email.policy
 import re
@@ -87,21 +87,29 @@ def test_the_stagedocent_sees_both_students_in_mijn_gesprekken(live_server, phon
     docent.get_by_role("button", name="Inloggen").click()
 
     expect(docent.locator("h1")).to_have_text("Mijn gesprekken")
-    stages = docent.locator("section.serie")
-    expect(stages).to_have_count(2)
-    ahmed, sanne_stage = stages.nth(0), stages.nth(1)
-    expect(ahmed.locator("h2")).to_have_text("Stage van Ahmed")
-    expect(ahmed).to_contain_text("Praktijkopleider: Fatima")
-    expect(ahmed).to_contain_text("om 10:30")
-    expect(ahmed.get_by_role("img", name="Tijdlijn van de stage")).to_be_visible()
-    expect(sanne_stage.locator("h2")).to_have_text("Stage van Sanne")
-    expect(sanne_stage).to_contain_text("Sanne vraagt elke vrijdag om feedback.")
-    expect(sanne_stage).to_contain_text("1 gesprek: 1 afgerond.")
-    # Her phone took part in both: each conversation opens from here.
-    expect(docent.locator("section.serie ol a")).to_have_count(2)
+    rows = docent.locator("table.overzicht tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("Ahmed")
+    expect(rows.nth(0)).to_contain_text("Fatima")
+    expect(rows.nth(0)).to_contain_text("om 10:30")
+    expect(rows.nth(1)).to_contain_text("Sanne")
+    expect(rows.nth(1)).to_contain_text("Plan het volgende gesprek")
     docent.evaluate("window.scrollTo(0, 0)")
     snapshot(docent, "12-mijn-gesprekken-stagedocent")
     assert_accessible(docent, "Mijn gesprekken, stagedocent with two students")
+
+    # One click opens a stage: its conversations, timeline and afspraken.
+    docent.get_by_role("link", name="Stage van Ahmed").click()
+    expect(docent.locator("h1")).to_have_text("Stage van Ahmed")
+    expect(docent.locator("main")).to_contain_text("Praktijkopleider: Fatima")
+    expect(docent.get_by_role("img", name="Tijdlijn van de stage")).to_be_visible()
+    docent.go_back()
+    docent.get_by_role("link", name="Stage van Sanne").click()
+    expect(docent.locator("main")).to_contain_text("Sanne vraagt elke vrijdag om feedback.")
+    expect(docent.locator("main")).to_contain_text("1 gesprek: 1 afgerond.")
+    expect(docent.locator("ol.serie-gesprekken a")).to_have_count(1)  # her phone took part: it opens from here
+    assert_accessible(docent, "Mijn gesprekken, one stage")
+    docent.go_back()
 
     # Sanne's phone took part, but it is not signed in: nothing of it shows there.
     sanne.goto(live_server.url + "/mijn-gesprekken")

@@ -1,17 +1,16 @@
 """Mijn gesprekken, without passwords: who may see which series, and one-time sign-in links by mail.
 
-Nobody has an account. When a student's or a stagedocent's seat proves an address its own (`prove_address`: the
-Akkoord given from the seat, the planner's own address, or the address whose mailed link was taken up), the
-series keeps a member: role, first name and a keyed hash of the address (`email_key`), never the address
-itself. An address someone typed for another person proves nothing until that person takes up the link; a
-membership ends with its seat (`end_membership`). Asking for a sign-in link with an address that
-hashes to a member's key queues a mail with a one-time link to that address (only the link's hash is kept);
-the link works once and for SIGN_IN_MINUTES. Signed in, a browser sees the series of that key, for
-SIGNED_IN_HOURS at most. Members go with their series (ON DELETE CASCADE), so a key is kept exactly as long
-as the conversations it finds.
+Nobody has an account. When a seat of the stage (student, stagedocent or praktijkopleider) proves an address its
+own (`prove_address`: the Akkoord given from the seat, the planner's own address, or the address whose mailed link
+was taken up), the series keeps a member: role, first name and a keyed hash of the address (`email_key`), never the
+address itself. An address someone typed for another person proves nothing until that person takes up the link; a
+membership ends with its seat (`end_membership`). Asking for a sign-in link with an address that hashes to a
+member's key queues a mail with a one-time link to that address (only the link's hash is kept); the link works once
+and for SIGN_IN_MINUTES. Signed in, a browser sees the series of that key, for SIGNED_IN_HOURS at most. Members go
+with their series (ON DELETE CASCADE), so a key is kept exactly as long as the conversations it finds.
 
-The praktijkopleider gets no member: the overview is for the student and the stagedocent, so their address
-is not needed for it and is not kept.
+The praktijkopleider is a member too: a workplace may guide several students, and sees their stages. Only the
+student and the stagedocent plan a stage's next conversation (PLANNERS).
 """
 from __future__ import annotations
 
@@ -25,6 +24,7 @@ from datetime import datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from webapp.domain import outbox
 from webapp.domain.roles import LABELS, PRAKTIJKOPLEIDER, STAGEDOCENT, STUDENT
@@ -32,7 +32,8 @@ from webapp.extensions import db
 from webapp.models import OutboxMessage, Participant, Record, Review, Room, SeriesMember, SignIn
 from webapp.models.room import RoomStatus, utcnow
 
-OVERVIEW_ROLES = (STUDENT, STAGEDOCENT)  # who sees a series in Mijn gesprekken
+OVERVIEW_ROLES = (STUDENT, STAGEDOCENT, PRAKTIJKOPLEIDER)  # who sees a series in Mijn gesprekken
+PLANNERS = (STUDENT, STAGEDOCENT)  # who plans a series' next conversation from it
 SIGNED_IN_HOURS = 12  # a sign-in lasts a working day, also on a shared device that nobody logs out of
 SIGN_IN_SUBJECT = "Je link voor Mijn gesprekken"
 # The key of the address hashes: derived from SECRET_KEY (as realtime/sync.py derives its digest key), with
@@ -106,10 +107,11 @@ def _has_series(key: str) -> bool:
         SeriesMember.email_key == key, SeriesMember.role.in_(OVERVIEW_ROLES), live).limit(1)) is not None
 
 
-def request_sign_in(address: str, compose: Callable[[str], dict]) -> bool:
+def request_sign_in(address: str, compose: Callable[[str, list[str]], dict]) -> bool:
     """Someone asks for a sign-in link with this (checked) address. Only when it belongs to a member, a link
-    is made and its mail queued, in one transaction; `compose(token)` gives the mail's parts (the view passes
-    it in). The caller answers the same either way; the result is for tests and logs, never for the page."""
+    is made and its mail queued, in one transaction; `compose(token, students)` gives the mail's parts, which
+    name the students whose stages it opens (the view passes it in). The caller answers the same either way;
+    the result is for tests and logs, never for the page."""
     forget_old()
     key = email_key(address)
     if not _has_series(key):
@@ -117,9 +119,18 @@ def request_sign_in(address: str, compose: Callable[[str], dict]) -> bool:
         return False
     token = secrets.token_urlsafe(32)
     db.session.add(SignIn(token_hash=_token_hash(token), email_key=key, created_at=utcnow()))
-    outbox.enqueue(kind=outbox.SIGN_IN, recipient=address, **compose(token))
+    outbox.enqueue(kind=outbox.SIGN_IN, recipient=address, **compose(token, _students_of(key)))
     db.session.commit()
     return True
+
+
+def _students_of(key: str) -> list[str]:
+    """The first names of the students in this key's series (as members of them), for the sign-in mail: the
+    mailbox's owner sees whose stages the link opens."""
+    theirs = select(SeriesMember.series_id).where(SeriesMember.email_key == key,
+                                                  SeriesMember.role.in_(OVERVIEW_ROLES))
+    return sorted(set(db.session.scalars(select(SeriesMember.name).where(
+        SeriesMember.series_id.in_(theirs), SeriesMember.role == STUDENT))))
 
 
 def sign_in_state(token: str) -> str:
@@ -180,38 +191,60 @@ def role_in_series(key: str, series_id: int) -> str | None:
     """The role (student or stagedocent) this signed-in key has in the series, or None: who may plan in it."""
     return db.session.scalar(select(SeriesMember.role).where(
         SeriesMember.email_key == key, SeriesMember.series_id == series_id,
-        SeriesMember.role.in_(OVERVIEW_ROLES)).order_by(SeriesMember.role.desc()).limit(1))
+        SeriesMember.role.in_(PLANNERS)).order_by(SeriesMember.role.desc()).limit(1))
+
+
+def is_member(key: str, series_id: int) -> bool:
+    """Whether this signed-in key sees the series in Mijn gesprekken (in any role)."""
+    return db.session.scalar(select(SeriesMember.id).where(
+        SeriesMember.email_key == key, SeriesMember.series_id == series_id,
+        SeriesMember.role.in_(OVERVIEW_ROLES)).limit(1)) is not None
 
 
 # --- The overview --------------------------------------------------------------------------------------------
 
+# What a stage needs now, in the words of the overview (and its filter "alleen wat nu moet").
+PLAN_NEXT = "plan het volgende gesprek"
+NOT_SENT = "verslag nog niet verstuurd"
+NEXT_WEEK = "volgende week"
+SOON = timedelta(days=7)
+
+
 @dataclass(frozen=True)
 class Conversation:
     room: Room
-    when: datetime  # its planned date, or when it was made
+    when: datetime  # the day it took place, or is planned for (Room.held_at)
     status: str  # gepland, bezig, afgerond
 
 
 @dataclass(frozen=True)
 class SeriesOverview:
+    """One stage as Mijn gesprekken shows it: a row of the overview, and the stage's own page."""
+
     series_id: int
     my_roles: tuple[str, ...]
     student: str | None
     praktijkopleider: str | None
-    conversations: list[Conversation]
+    conversations: list[Conversation]  # in the order they took place (or will)
     agreements: list[dict]  # the afspraken of the newest sent verslag: what, who, when
     agreements_date: str | None  # that verslag's date (ISO)
+    open_agreements: int  # of those, the ones the next conversation did not mark gedaan or niet gelukt
+    last: Conversation | None  # the newest one that took place
     next_date: datetime | None  # the next conversation, from today on
     next_date_timed: bool  # whether its time is known
+    upcoming: Room | None  # the stage's next conversation, planned and not begun (planning.upcoming_in_series)
+    needs: tuple[str, ...]  # what needs doing now: PLAN_NEXT, NOT_SENT, NEXT_WEEK
+
+
+def _conversation(room: Room) -> Conversation:
+    return Conversation(room, room.held_at, STATUS_LABELS.get(room.status, "bezig"))
 
 
 def conversations_of(series_id: int) -> list[Conversation]:
     """The series' conversations that can still be opened, in the order of their dates."""
     rooms = db.session.scalars(select(Room).where(Room.series_id == series_id, Room.expires_at > utcnow())
                                .order_by(Room.id)).all()
-    found = [Conversation(room, room.planned_for or room.created_at, STATUS_LABELS.get(room.status, "bezig"))
-             for room in rooms]
-    return sorted(found, key=lambda c: (c.when, c.room.id))
+    return sorted((_conversation(room) for room in rooms), key=lambda c: (c.when, c.room.id))
 
 
 def records_of(rooms: list[Room]) -> dict[int, Record]:
@@ -225,11 +258,19 @@ def review_outcomes(rooms: list[Room]) -> dict[int, list[str]]:
     after it, when that review exists."""
     follow_ups = {room.id: room.previous_room_id for room in rooms if room.previous_room_id}
     outcomes: dict[int, list[str]] = {}
-    if follow_ups:
-        for review in db.session.scalars(select(Review).where(Review.room_id.in_(follow_ups), Review.kind == "afspraak")
-                                         .order_by(Review.position)):
-            outcomes.setdefault(follow_ups[review.room_id], []).append(review.outcome)
+    # Asked also when there is no follow-up yet: the overview costs the same statements for every stage.
+    for review in db.session.scalars(select(Review).where(Review.room_id.in_(follow_ups), Review.kind == "afspraak")
+                                     .order_by(Review.position)):
+        outcomes.setdefault(follow_ups[review.room_id], []).append(review.outcome)
     return outcomes
+
+
+def still_open(total: int, outcomes: list[str]) -> tuple[int, int, int]:
+    """Of `total` afspraken, how many were done, are still open and did not work out, by the review after them:
+    the overview and the timeline count alike."""
+    kept = min(outcomes.count("gedaan"), total)
+    missed = min(outcomes.count("niet-gelukt"), total - kept)
+    return kept, total - kept - missed, missed
 
 
 def _name_for(role: str, conversations: list[Conversation], members: list[SeriesMember]) -> str | None:
@@ -255,31 +296,61 @@ def _next_date(conversations: list[Conversation], now: datetime) -> tuple[dateti
     return min(((day, timed) for day, timed in dates if day >= today), default=(None, False))
 
 
-def overview(key: str) -> list[SeriesOverview]:
-    """Every series where this key is a student or stagedocent member and a conversation is left: for its
-    owner only (the view asks for the signed-in key)."""
-    members = db.session.scalars(select(SeriesMember).where(SeriesMember.email_key == key,
-                                                            SeriesMember.role.in_(OVERVIEW_ROLES))).all()
+def _needs(conversations: list[Conversation], next_date: datetime | None, upcoming: Room | None,
+           today: datetime) -> tuple[str, ...]:
+    needs = []
+    if any(c.status == "bezig" and c.when < today for c in conversations):  # held on an earlier day, not sent
+        needs.append(NOT_SENT)
+    if next_date is not None and next_date < today + SOON:
+        needs.append(NEXT_WEEK)
+    newest = conversations[-1].room if conversations else None
+    if upcoming is None and next_date is None and newest is not None and newest.status == RoomStatus.CLOSED \
+            and newest.stage_moment != "eind":
+        needs.append(PLAN_NEXT)
+    return tuple(needs)
+
+
+def overview(key: str, series_id: int | None = None) -> list[SeriesOverview]:
+    """Every series where this key is a member and a conversation is left (or only `series_id`), for its owner
+    only (the view asks for the signed-in key). A fixed number of statements, however many stages: the members,
+    the conversations with their people, the verslagen and the reviews, each read once for all stages."""
+    mine = select(SeriesMember).where(SeriesMember.email_key == key, SeriesMember.role.in_(OVERVIEW_ROLES))
+    if series_id is not None:
+        mine = mine.where(SeriesMember.series_id == series_id)
+    members = db.session.scalars(mine).all()
+    series_ids = {m.series_id for m in members}
+    if not series_ids:
+        return []
     now = utcnow()
+    everyone = db.session.scalars(select(SeriesMember).where(SeriesMember.series_id.in_(series_ids))).all()
+    rooms = db.session.scalars(select(Room).where(Room.series_id.in_(series_ids), Room.expires_at > now)
+                               .options(selectinload(Room.participants).lazyload(Participant.connections))).all()
+    records, outcomes = records_of(rooms), review_outcomes(rooms)
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     result = []
-    for series_id in sorted({m.series_id for m in members}):
-        conversations = conversations_of(series_id)
+    for sid in series_ids:
+        conversations = sorted((_conversation(room) for room in rooms if room.series_id == sid),
+                               key=lambda c: (c.when, c.room.id))
         if not conversations:
             continue
-        everyone = db.session.scalars(select(SeriesMember).where(SeriesMember.series_id == series_id)).all()
-        records = records_of([c.room for c in conversations])
-        newest = next((records[c.room.id] for c in reversed(conversations) if c.room.id in records), None)
-        data = newest.data if newest else None
+        newest = next((c.room for c in reversed(conversations) if c.room.id in records), None)
+        data = records[newest.id].data if newest else None
+        agreements = data["agreements"] if data else []
         next_date, next_date_timed = _next_date(conversations, now)
+        upcoming = next((c.room for c in reversed(conversations) if c.status == "gepland"), None)
         result.append(SeriesOverview(
-            series_id=series_id,
-            my_roles=tuple(sorted({m.role for m in members if m.series_id == series_id})),
-            student=_name_for(STUDENT, conversations, everyone),
-            praktijkopleider=_name_for(PRAKTIJKOPLEIDER, conversations, everyone),
+            series_id=sid,
+            my_roles=tuple(sorted({m.role for m in members if m.series_id == sid})),
+            student=_name_for(STUDENT, conversations, [m for m in everyone if m.series_id == sid]),
+            praktijkopleider=_name_for(PRAKTIJKOPLEIDER, conversations, [m for m in everyone if m.series_id == sid]),
             conversations=conversations,
-            agreements=data["agreements"] if data else [],
+            agreements=agreements,
             agreements_date=data["date"] if data else None,
+            open_agreements=still_open(len(agreements), outcomes.get(newest.id, []) if newest else [])[1],
+            last=next((c for c in reversed(conversations) if c.status != "gepland"), None),
             next_date=next_date,
             next_date_timed=next_date_timed,
+            upcoming=upcoming,
+            needs=_needs(conversations, next_date, upcoming, today),
         ))
     return sorted(result, key=lambda s: ((s.student or "").lower(), s.series_id))

@@ -69,6 +69,14 @@ def who_label(who: str) -> str:
     return ", ".join(LABELS[role] for role in who.split(",") if role in LABELS)
 
 
+def who_by_name(who: str, room: Room) -> str:
+    """Who does an afspraak, by the first names of who holds each role in the room ("Sanne, Kees"); a role
+    nobody in the room holds, by its label."""
+    names = [[p.name for p in room.active_participants if p.role == role] or [LABELS[role]]
+             for role in who.split(",") if role in LABELS]
+    return ", ".join(name for group in names for name in group)
+
+
 def live_agreements(room: Room) -> list[Agreement]:
     return list(db.session.scalars(select(Agreement).where(
         Agreement.room_id == room.id, Agreement.deleted_at.is_(None)).order_by(Agreement.id)))

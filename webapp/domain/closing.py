@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from webapp.domain import accounts, dates, outbox, rooms, series, text, verslag
+from webapp.domain import accounts, dates, outbox, planning, rooms, series, text, verslag
 from webapp.domain.addresses import clean_email
 from webapp.domain.refusals import RoomError
 from webapp.domain.roles import require_actor, require_status
@@ -68,11 +68,16 @@ def not_agreed(data: dict) -> list[str]:
 
 
 def finalize(room: Room, actor: Participant, force: bool,
-             compose_mail: Callable[[dict, str, Participant], dict]) -> Record:
+             compose_mail: Callable[[dict, str, Participant], dict],
+             compose_invitation: Callable[[Room, Participant, str], dict]) -> Record:
     """Send: freeze the verslag and queue one mail per address, in one transaction. `compose_mail(data,
     content_hash, participant)` gives the mail's parts for that deelnemer: it opens with their own tasks and
     afspraken and carries their own link to the verslag (record_links). The view passes it in, as rendering
-    is not the domain's job."""
+    is not the domain's job.
+
+    The next conversation set while closing becomes the stage's next conversation now, planned on that date for
+    the same people (planning.plan_follow_up, with its invitations after the verslag: `compose_invitation`), so
+    every way to the next conversation leads to that one."""
     with change(room, actor, "send_record"):
         data = verslag.snapshot(room)
         missing = not_agreed(data)
@@ -80,6 +85,8 @@ def finalize(room: Room, actor: Participant, force: bool,
             raise RoomError(f"Nog niet iedereen gaf akkoord: {', '.join(missing)}. Wil je toch versturen?", 409)
         record = verslag.freeze(room, data)
         db.session.add(record)
+        if data["next_meeting"] and follow_up_of(room) is None:  # first: the verslag's PDF lists it in the stage
+            planning.plan_follow_up(room, verslag.next_meeting_start(data), compose_invitation)
         for participant in room.active_participants:
             if participant.email:
                 outbox.enqueue(kind=outbox.VERSLAG, recipient=participant.email, room_id=room.id,
@@ -109,12 +116,17 @@ def start_follow_up(room: Room, actor: Participant) -> tuple[Room, Participant]:
     Everyone still in this conversation has a place in it, with the same name and role, waiting for them (as in
     a planned conversation); the one who starts it is in at once. The code alone lets nobody else in (locked):
     each of the others comes in with one tap from this room (`carry_over`). This room changes after the new
-    one exists, so its screens link to it."""
+    one exists, so its screens link to it. When the next conversation exists already (planned while closing,
+    made at sending), there is no second one: the actor goes into their place in that one."""
     require_actor(actor, "start_follow_up")
     require_status(room.status, "start_follow_up")
     existing = follow_up_of(room)
     if existing is not None:
-        raise RoomError(f"Er is al een vervolggesprek: {existing.code}.", 409)
+        place = carried_place(existing, actor)
+        if place is None:
+            raise RoomError(f"Er is al een vervolggesprek: {existing.code}.", 409)
+        carry_over(existing, place)
+        return existing, place
     new_room, me = rooms.create_room(actor.name, actor.role, previous=room)
     with change(room, actor, "start_follow_up"):
         rooms.bump_version(new_room)

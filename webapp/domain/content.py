@@ -82,12 +82,14 @@ class Moment:
 
 @dataclass(frozen=True)
 class Phase:
-    """One step of the conversation in the room; `deck` is the deck it uses, or None; `tasks` what each
-    role does in it (the stappenplan's 'tijdens')."""
+    """One step of the conversation in the room; `purpose` what it is for (PURPOSES: what the Gesprek tab
+    shows first in it); `deck` is the deck a cards step uses, or None; `tasks` what each role does in it (the
+    stappenplan's 'tijdens')."""
 
     id: str
     title: str
     instruction: str
+    purpose: str
     deck: str | None
     minutes: int
     tasks: tuple[RoleTasks, ...] = ()
@@ -261,6 +263,12 @@ def _load_principles(root: Path, problems: Problems) -> tuple[Principle, ...]:
     return tuple(Principle(**item) for item in items)
 
 
+# What a phase is for (its `for:`), and so what the Gesprek tab shows first in it (static/app.css, "a step is a
+# screen"): talking (the step's task), the cards of its deck, the afspraken, a vervolggesprek's look back on the
+# conversation before, or wrapping up (the next date, then "Gesprek afronden").
+PURPOSES = {"talk": "praten", "cards": "kaartjes uit de set", "agreements": "afspraken maken",
+            "look_back": "terugkijken", "wrap_up": "afronden"}
+
 # The moments of the stappenplan outside the room; what happens during the conversation is each phase's tasks.
 MOMENT_IDS = ("voor", "na")
 
@@ -280,10 +288,16 @@ def _load_stappenplan(root: Path, problems: Problems, deck_ids: set[str]):
         for missing in (moment_id for moment_id in MOMENT_IDS if moment_id not in given):
             problems.add(path, f"moment '{missing}'", "ontbreekt")
     phases = check_items(path, data, "phases", "fase", problems,
-                         {"id": "id", "title": "titel", "instruction": "instructie", "deck": None,
-                          "minutes": "minuten", "tasks": None}, {"minutes": int, "tasks": dict})
+                         {"id": "id", "title": "titel", "instruction": "instructie", "for": "waarvoor de fase is",
+                          "deck": None, "minutes": "minuten", "tasks": None}, {"minutes": int, "tasks": dict})
     for phase in phases:
         where = f"fase '{phase['id']}'"
+        if phase["for"] not in PURPOSES:
+            problems.add(path, where, f"onbekend doel for: '{phase['for']}' (kies uit {_choices(PURPOSES)})")
+        elif phase["for"] == "cards" and phase["deck"] is None:
+            problems.add(path, where, "een fase met for: cards heeft een set nodig (deck)")
+        elif phase["for"] != "cards" and phase["deck"] is not None:
+            problems.add(path, where, "alleen een fase met for: cards gebruikt een set; zet deck: null")
         if phase["deck"] is not None and phase["deck"] not in deck_ids:
             problems.add(path, where, f"onbekende set '{phase['deck']}' (kies uit {_choices(deck_ids)})")
         if phase["minutes"] <= 0:
@@ -291,7 +305,7 @@ def _load_stappenplan(root: Path, problems: Problems, deck_ids: set[str]):
     return (tuple(Moment(item["id"], item["title"], _role_tasks(path, f"moment '{item['id']}'", item["tasks"],
                                                                  problems, every_role=True))
                   for item in moments if item["id"] in MOMENT_IDS),
-            tuple(Phase(item["id"], item["title"], item["instruction"], item["deck"], item["minutes"],
+            tuple(Phase(item["id"], item["title"], item["instruction"], item["for"], item["deck"], item["minutes"],
                         _role_tasks(path, f"fase '{item['id']}'", item["tasks"] or {}, problems))
                   for item in phases))
 

@@ -184,10 +184,12 @@ def retry_now(room_id: int) -> int:
     return result.rowcount
 
 
-def status_for_room(room_id: int) -> list[DeliveryStatus]:
-    """The delivery state of every message of one conversation, oldest first."""
+def status_for_room(room_id: int, kind: str = VERSLAG) -> list[DeliveryStatus]:
+    """The delivery state of one kind of message of one conversation (the verslag: one per person), oldest first.
+    Invitations for the next conversation, sent with it, are not what "Is de mail aangekomen?" asks about."""
     messages = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.room_id == room_id).order_by(OutboxMessage.id)
+        select(OutboxMessage).where(OutboxMessage.room_id == room_id, OutboxMessage.kind == kind)
+        .order_by(OutboxMessage.id)
     )
     return [DeliveryStatus(participant_id=m.participant_id, recipient=m.recipient, sent=m.sent_at is not None,
                            attempts=m.attempts, last_error=m.last_error,

@@ -24,6 +24,7 @@ from webapp.models import Participant, Room
 from webapp.models.room import Admission, LinkSource, RoomStatus, utcnow
 
 PLANNERS = (STUDENT, STAGEDOCENT)  # who leads the conversation plans it
+MOMENT_WORDS = {"start": "aan het begin", "midden": "in het midden", "eind": "aan het eind"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,10 @@ def plan(invitees: list[Invitee], planner_role: str, day: str | None, clock: str
     one tap. The planner is then a signed-in member of the series: `planner_role` is their role in it and
     `planner_key` the key they signed in with, never what a form says."""
     when = dates.parse_meeting(day, clock, required=True)
+    upcoming = upcoming_in_series(previous.series_id) if previous else None
+    if upcoming is not None:  # a stage has one next conversation: Mijn gesprekken opens it instead
+        raise RoomError(f"Het volgende gesprek is al gepland, op {dates.dutch_moment(upcoming.planned_for)}. "
+                        "Open het in Mijn gesprekken.", 409)
     if stage_moment not in STAGE_MOMENTS:
         raise RoomError("Kies of dit gesprek aan het begin, in het midden of aan het eind van de stage is.", 400)
     now = utcnow()
@@ -122,13 +127,73 @@ def _invited_at(invitee: Invitee, before: Participant | None, planner_role: str)
                     "nieuwe link.", 400)
 
 
+def plan_follow_up(room: Room, when, compose_invitation: Callable[[Room, Participant, str], dict]) -> Room:
+    """The stage's next conversation, on the date set while closing (`when`): made when the verslag is sent, in
+    the caller's transaction (closing.finalize). As `plan` with `previous`: a place for each of the three of
+    this conversation (not one let in beyond them), the same person, one moment further in the stage, and waiting
+    for them: their phone comes in with one tap from this room ("Naar het vervolggesprek"). Whoever gave an
+    address with their Akkoord gets their own link at that address, within the budgets of `invitations.queue`;
+    the address is not kept in the new place (only the mail queue has it, until it is sent)."""
+    now = utcnow()
+    follow_up = Room(code=_free_code(), created_at=now, expires_at=room.expires_at, series_id=room.series_id,
+                     previous_room_id=room.id, status=RoomStatus.PLANNED, admission=Admission.LOCKED,
+                     planned_for=when, stage_moment=following_moment(room.stage_moment),
+                     phase=get_content().phases[0].id, activity="")
+    links = {}
+    for before in room.active_participants:
+        if before.extra:
+            continue
+        place = Participant(name=before.name, role=before.role, token=secrets.token_urlsafe(32), email=before.email,
+                            arrived_at=None, previous_participant_id=before.id, email_key=before.email_key)
+        if place.email:
+            links[place.role] = _new_link(place, LinkSource.MAIL)
+        follow_up.participants.append(place)
+    db.session.add(follow_up)
+    db.session.flush()
+    series.replan(room.series_id)  # kept at least as long as its date asks
+    bump_series([room.series_id], besides=[room.id, follow_up.id])  # the series' others show it
+    for place in follow_up.participants:
+        if place.email:
+            invitations.queue(follow_up, place, compose_invitation(follow_up, place, links[place.role]))
+        place.email = None  # as the verslag's: from here on only the mail queue has it
+    return follow_up
+
+
+def _free_code() -> str:
+    """A code no conversation has (inside a larger transaction, where a collision may not roll back the rest)."""
+    while True:
+        code = codes.new_code()
+        if db.session.scalar(select(Room.id).where(Room.code == code)) is None:
+            return code
+
+
+def upcoming_in_series(series_id: int) -> Room | None:
+    """The stage's next conversation, when one is planned and not yet begun: there is at most one, and every way
+    to the next conversation leads to it (the one tap from the verslag, Mijn gesprekken, planning)."""
+    return db.session.scalar(select(Room).where(Room.series_id == series_id, Room.status == RoomStatus.PLANNED,
+                                                Room.expires_at > utcnow()).order_by(Room.id.desc()).limit(1))
+
+
+def set_moment(room: Room, actor: Participant, moment: str | None) -> None:
+    """The stagedocent says where in the stage this conversation is (begin, midden, eind): it moves on by itself
+    once per conversation, and this corrects it. The draw prefers the cards of that moment."""
+    if moment not in STAGE_MOMENTS:
+        raise RoomError("Kies begin, midden of eind van de stage.", 400)
+    with change(room, actor, "set_moment"):
+        room.stage_moment = moment
+        room.activity = f"{actor.name} zette dit gesprek {MOMENT_WORDS[moment]} van de stage."
+
+
 def newest_in_series(series_id: int) -> Room | None:
     return db.session.scalar(select(Room).where(Room.series_id == series_id).order_by(Room.id.desc()).limit(1))
 
 
 def form_for_next(previous: Room) -> dict:
-    """The planning form for a series' next conversation: the same people, one moment further in the stage."""
+    """The planning form for a series' next conversation: the same people, one moment further in the stage, on
+    the date agreed while closing the one before, when there is one."""
     form = {f"name-{p.role}": p.name for p in previous.active_participants if p.arrived_at}
+    if previous.next_meeting_date:
+        form.update(date=previous.next_meeting_date.isoformat(), time=previous.next_meeting_time or "")
     return {**form, "moment": following_moment(previous.stage_moment)}
 
 
@@ -144,7 +209,8 @@ def start(room: Room, actor: Participant) -> None:
     """One tap at the table: the conversation starts for everyone, at its first step."""
     with change(room, actor, "start_meeting"):
         room.status = RoomStatus.OPEN
-        room.phase, room.phase_started_at = get_content().phases[0].id, utcnow()
+        room.started_at = utcnow()  # the day it took place, whatever day was planned
+        room.phase, room.phase_started_at = get_content().phases[0].id, room.started_at
         room.activity = f"{actor.name} startte het gesprek."
 
 

@@ -1,22 +1,24 @@
 """The link to the verslag in each person's mail: it opens the sent verslag on any device, without the
-phone's cookie, until it expires (RECORD_LINK_DAYS) or the stagedocent revokes it.
+phone's cookie, until it expires or the stagedocent revokes it. It expires RECORD_LINK_DAYS after sending, but
+never before the stage's next conversation has taken place (the afspraken are looked back on there), and never
+later than the stage is kept (a conversation past its retention is gone, and its link with it).
 
 The link is a token signed with the app's SECRET_KEY by itsdangerous (HMAC-SHA256, with the time it was
-made): [room id, participant id, that person's record_link_version]. Nothing is stored for it; revoking
-raises every deelnemer's record_link_version, so every link made before names an old number.
+made, by the app's clock): [room id, participant id, that person's record_link_version]. Nothing is stored for
+it; revoking raises every deelnemer's record_link_version, so every link made before names an old number.
 """
 import hashlib
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
-from webapp.domain.closing import record_of
+from webapp.domain.closing import follow_up_of, record_of
 from webapp.domain.refusals import RoomError
 from webapp.domain.rooms import change
 from webapp.extensions import db
 from webapp.models import Participant, Record, Room
-from webapp.models.room import utcnow
+from webapp.models.room import RoomStatus, utcnow
 
 SALT = "verslag-link"
 
@@ -30,17 +32,39 @@ EXPIRED = RoomError("Deze link naar het verslag is verlopen. Een link werkt maar
                     "Het verslag zit ook als PDF bij de mail. Of vraag de stagedocent om het verslag.", 410)
 
 
+class _AppClockSigner(TimestampSigner):
+    """The time in a link is the app's (webapp.clock), like every other date it keeps."""
+
+    def get_timestamp(self) -> int:
+        return int(utcnow().replace(tzinfo=timezone.utc).timestamp())
+
+
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=SALT, signer_kwargs={"digest_method": hashlib.sha256})
+    return URLSafeTimedSerializer(current_app.secret_key, salt=SALT, signer=_AppClockSigner,
+                                  signer_kwargs={"digest_method": hashlib.sha256})
 
 
 def lifetime() -> timedelta:
     return timedelta(days=current_app.config["RECORD_LINK_DAYS"])
 
 
-def valid_until() -> date:
-    """The last day a link made now works: for the mail."""
-    return (utcnow() + lifetime()).date()
+def valid_until(room: Room) -> date:
+    """The last day a link made now surely works, for the mail: RECORD_LINK_DAYS from now, or the day of the
+    next conversation set while closing when that is later (and longer still while it has not taken place)."""
+    return max(filter(None, ((utcnow() + lifetime()).date(), room.next_meeting_date)))
+
+
+def _needed_until(room: Room, made: datetime) -> datetime | None:
+    """Until when this conversation's links work: RECORD_LINK_DAYS after they were made, and at least until the
+    end of the day the stage's next conversation took place; while that one is still to come, None (no end but
+    the stage's own retention)."""
+    until = made + lifetime()
+    follow_up = follow_up_of(room)
+    if follow_up is None:
+        return until
+    if follow_up.status != RoomStatus.CLOSED:
+        return None
+    return max(until, datetime.combine(follow_up.held_at.date() + timedelta(days=1), time()))
 
 
 def token_for(participant: Participant) -> str:
@@ -52,9 +76,7 @@ def open_link(token: str) -> tuple[Room, Record]:
     """The conversation and its sent verslag that this link opens, or a RoomError without any data:
     404 for a link that is wrong, revoked or of a conversation that is gone, 410 for one that expired."""
     try:
-        payload = _serializer().loads(token, max_age=int(lifetime().total_seconds()))
-    except SignatureExpired:  # only raised for a signature that is right: the link was ours
-        raise EXPIRED from None
+        payload, made = _serializer().loads(token, return_timestamp=True)
     except BadSignature:
         raise NOT_VALID from None
     if not (isinstance(payload, list) and len(payload) == 3 and all(type(n) is int for n in payload)):
@@ -69,6 +91,9 @@ def open_link(token: str) -> tuple[Room, Record]:
         raise NOT_VALID
     if participant.record_link_version != version:
         raise REVOKED
+    until = _needed_until(room, made.replace(tzinfo=None))
+    if until is not None and utcnow() >= until:  # the signature was right: the link was ours
+        raise EXPIRED
     return room, record
 
 

@@ -40,6 +40,9 @@ PERMISSIONS = {
                          "Alleen de student of de stagedocent kan de datum van het gesprek veranderen."),
     "start_meeting": Rule({STUDENT, STAGEDOCENT}, {PLANNED},
                           "Alleen de student of de stagedocent kan het gesprek starten."),
+    # Begin, midden or eind: it moves on by itself once per conversation; the stagedocent corrects it.
+    "set_moment": Rule({STAGEDOCENT}, {PLANNED, OPEN},
+                       "Alleen de stagedocent kan zeggen waar in de stage dit gesprek is."),
     # A new personal link for someone else's place (for one's own: everyone); which places: may_share_link.
     "share_link": Rule({STUDENT, STAGEDOCENT}, {PLANNED, OPEN, CLOSING},
                        "Alleen de student of de stagedocent kan een link voor een ander maken."),

@@ -91,7 +91,8 @@ def create_room(name: str, role: str, previous: Room | None = None) -> tuple[Roo
     retention = timedelta(days=current_app.config["RETENTION_DAYS"])
     for _attempt in range(10):
         now = utcnow()
-        room = Room(code=codes.new_code(), created_at=now, expires_at=now + retention, admission=Admission.FILLING,
+        room = Room(code=codes.new_code(), created_at=now, started_at=now, expires_at=now + retention,
+                    admission=Admission.FILLING,
                     previous_room_id=previous.id if previous else None,
                     series_id=previous.series_id if previous else series.new_series().id,
                     stage_moment=following_moment(previous.stage_moment) if previous else "start")
@@ -169,6 +170,21 @@ def may_join(room: Room) -> bool:
     return room.status != RoomStatus.CLOSED and room.admission != Admission.LOCKED
 
 
+def role_is_taken(room: Room, role: str) -> bool:
+    """While the three fill the room, a single role someone holds is not for a newcomer."""
+    return room.admission == Admission.FILLING and role in SINGLE and \
+        any(p.role == role for p in room.active_participants)
+
+
+def roles_for_newcomer(room: Room) -> dict[str, tuple[list[str], bool]]:
+    """For the join form, per role: the first names of who holds it, and whether a newcomer may still take it.
+    Only while the room admits people; shows nothing joining would not (a newcomer sees everyone's name)."""
+    if not may_join(room):
+        return {}
+    return {role: ([p.name for p in room.active_participants if p.role == role], not role_is_taken(room, role))
+            for role in ROLES}
+
+
 def join_room(room: Room, name: str, role: str, former_token: str | None = None) -> Participant:
     """A new deelnemer. While the three fill the room, each of the single roles once; after that only when
     the stagedocent opened the room, for one person, after whom it locks again. Someone the stagedocent took
@@ -182,8 +198,7 @@ def join_room(room: Room, name: str, role: str, former_token: str | None = None)
                             "toe te laten.", 403)
         if room.admission == Admission.LOCKED or len(room.active_participants) >= MAX_PARTICIPANTS:
             raise RoomError("Dit gesprek is vol. Vraag de stagedocent om je erbij te laten.", 403)
-        taken = {p.role for p in room.active_participants}
-        if room.admission == Admission.FILLING and role in SINGLE and role in taken:
+        if role_is_taken(room, role):
             raise RoomError(f"Er is al een {role} in dit gesprek. Kies je eigen rol, of vraag de stagedocent om "
                             "je erbij te laten.", 409)
         # Let in beyond the three: a seat in this conversation, without a say over the stage.

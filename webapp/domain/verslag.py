@@ -3,17 +3,18 @@ given to), the frozen record, and the .ics for the next conversation. Rendering 
 job (templates/verslag/, webapp/presentation/verslag_mail.py and verslag_pdf.py)."""
 import hashlib
 import json
+import re
+import unicodedata
 from datetime import date, datetime, time
 
 from webapp.domain import agreements, meeting, review
 from webapp.domain.agenda import meeting_ics
-from webapp.domain.agreements import when_label, who_label
+from webapp.domain.agreements import when_label, who_by_name
 from webapp.domain.content import get_content
 from webapp.domain.dates import dutch_date
 from webapp.domain.roles import LABELS, ROLES, STUDENT
 from webapp.extensions import db
 from webapp.models import Participant, Record, Room
-from webapp.models.room import utcnow
 
 AFTER = "na"  # the stappenplan's moment after the conversation: each role's tasks go into the verslag
 
@@ -29,15 +30,16 @@ def text_of(room: Room) -> dict:
         "code": room.code,
         "participants": [{"name": p.name, "role": p.role, "role_label": LABELS[p.role]}
                          for p in room.active_participants],
-        "agreements": [{"what": a.what, "who": who_label(a.who), "roles": a.who_roles, "when": when_label(a.when)}
-                       for a in agreements.live_agreements(room)],
+        # Who does each afspraak by name (the roles stay, for each person's own part of the mail).
+        "agreements": [{"what": a.what, "who": who_by_name(a.who, room), "roles": a.who_roles,
+                        "when": when_label(a.when)} for a in agreements.live_agreements(room)],
         "tasks_after": tasks_after(room),
         "review": review.text_of(room),
         "discussed": [{"id": card.id, "set": content.deck(card.deck).title, "question": card.question,
                        "note": rc.note} for card, rc in meeting.discussed(room)],
         "next_meeting": ({"date": room.next_meeting_date.isoformat(), "time": room.next_meeting_time or ""}
                          if room.next_meeting_date else None),
-        "previous": {"code": previous.code, "date": previous.created_at.date().isoformat()} if previous else None,
+        "previous": {"code": previous.code, "date": previous.held_at.date().isoformat()} if previous else None,
     }
 
 
@@ -78,14 +80,15 @@ def has_agreed(participant: Participant, version: str) -> bool:
 
 
 def snapshot(room: Room) -> dict:
-    """The verslag as it stands: its text, its version, today's date and each deelnemer's Akkoord (to this
-    version) and remark. The draft shows it live; sending freezes it."""
+    """The verslag as it stands: its text, its version, the day the conversation took place (Room.held_at, the
+    same day the overview and the timeline show) and each deelnemer's Akkoord (to this version) and remark. The
+    draft shows it live; sending freezes it."""
     text = text_of(room)
     version = version_of(text)
     for entry, participant in zip(text["participants"], room.active_participants):
         entry.update(agreed=has_agreed(participant, version), agreed_to=participant.agreed_to,
                      remark=participant.remark)
-    return {**text, "version": version, "date": utcnow().date().isoformat()}
+    return {**text, "version": version, "date": room.held_at.date().isoformat()}
 
 
 def canonical(data: dict) -> str:
@@ -103,9 +106,19 @@ def student_first_name(data: dict) -> str:
 
 
 def subject(data: dict) -> str:
+    """The verslag's title everywhere: the mail's subject, the page's title, the PDF's title. It names the
+    student, so thirty of them (or a workplace's three) are told apart."""
     name = student_first_name(data)
     day = dutch_date(date.fromisoformat(data["date"]))
     return f"Verslag stagegesprek {name} van {day}" if name else f"Verslag stagegesprek van {day}"
+
+
+def file_name(data: dict) -> str:
+    """The PDF's file name, for the download and the mail: the student's name and the day, in letters any
+    computer keeps (verslag-sanne-2026-12-02.pdf)."""
+    name = unicodedata.normalize("NFKD", student_first_name(data)).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", name).strip("-")
+    return f"verslag-{slug}-{data['date']}.pdf" if slug else f"verslag-{data['date']}.pdf"
 
 
 def next_meeting_start(data: dict) -> datetime:

@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp import clock
 from webapp.extensions import db
 
 ACTIVITY_MAX = 200
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return clock.utcnow()  # looked up at every call, so a test's clock holds everywhere
 
 
 class RoomStatus(enum.StrEnum):
@@ -59,6 +60,8 @@ class Room(db.Model):
     stage_moment: Mapped[str] = mapped_column(String(10), default="start", server_default="start")
     # A conversation planned ahead: its date and time (local, as typed), shown on every link and in the .ics.
     planned_for: Mapped[datetime | None] = mapped_column(default=None)
+    # When it started (made at the table, or "Start het gesprek"): the day it took place, whatever was planned.
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
     # The small activity line: who did what last ("Sanne ging naar de fase Leren").
     activity: Mapped[str] = mapped_column(String(ACTIVITY_MAX), default="")
     # The next conversation, planned while closing; it goes into the verslag and its .ics.
@@ -80,6 +83,12 @@ class Room(db.Model):
     @property
     def active_participants(self) -> list[Participant]:
         return [p for p in self.participants if p.removed_at is None]
+
+    @property
+    def held_at(self) -> datetime:
+        """The day of this conversation everywhere (overview, timeline, verslag, PDF): when it took place, else when
+        it is planned, else when it was made."""
+        return self.started_at or self.planned_for or self.created_at
 
     def is_expired(self, now: datetime | None = None) -> bool:
         return (now or utcnow()) >= self.expires_at

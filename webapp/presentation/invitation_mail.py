@@ -12,9 +12,16 @@ def link_url(room: Room, secret: str) -> str:
     return public_url("room.welcome", code=room.code, secret=secret)
 
 
+def student_name(room: Room) -> str | None:
+    """The student's name, once someone gave it (a place nobody named yet is called by its role): a stagedocent
+    with thirty students, or a workplace with three, tells the mails and calendar items apart by it."""
+    student = next((p for p in room.active_participants if p.role == STUDENT), None)
+    return student.name if student and (student.arrived_at or student.name != LABELS[STUDENT]) else None
+
+
 def planned_ics(room: Room, url: str | None = None) -> str:
-    student = next((p for p in room.participants if p.role == STUDENT and p.arrived_at), None)
-    summary = f"Stagegesprek {student.name}" if student else "Stagegesprek"
+    name = student_name(room)
+    summary = f"Stagegesprek {name}" if name else "Stagegesprek"
     return meeting_ics(f"gepland-{room.code}", room.planned_for, summary,
                        "Stagegesprek met student, stagedocent en praktijkopleider. Bereid je voor met je eigen link.",
                        url)
@@ -22,13 +29,14 @@ def planned_ics(room: Room, url: str | None = None) -> str:
 
 def invitation_parts(room: Room, participant: Participant, secret: str) -> dict:
     url = link_url(room, secret)
-    planner = next(p for p in room.participants if p.arrived_at)
+    planner = next((p for p in room.participants if p.arrived_at), None)  # none: set while closing the one before
     named = participant.name != LABELS[participant.role]  # a place the planner gave no name yet
-    context = {"room": room, "participant": participant, "planner": planner, "url": url,
+    context = {"room": room, "participant": participant, "planner": planner, "url": url, "student": student_name(room),
                "greeting": f"Hallo {participant.name}," if named else "Hallo,",
                "when": dates.dutch_moment(room.planned_for), "role_label": LABELS[participant.role].lower()}
     return {
-        "subject": f"Uitnodiging stagegesprek op {dates.dutch_moment(room.planned_for)}",
+        "subject": " ".join(filter(None, ("Uitnodiging stagegesprek", student_name(room),
+                                          f"op {dates.dutch_moment(room.planned_for)}"))),
         "text_body": render_template("uitnodiging/mail.txt", **context),
         "attachments": [{"filename": "stagegesprek.ics", "mimetype": "text/calendar",
                          "content": planned_ics(room, url)}],

@@ -29,8 +29,8 @@ from webapp.models.room import RoomStatus
 from webapp.presentation.screen import RoomScreen
 from webapp.presentation.templating import region_urls
 
-SHARED = ("fase", "kaartje", "stap", "verslag", "afspraken", "besproken", "gepland", "gekozen", "klaar", "deelnemers",
-          "tabs", "terugblik")
+SHARED = ("fase", "wachtkamer", "kaartje", "stap", "verslag", "afspraken", "besproken", "gepland", "gekozen", "klaar",
+          "deelnemers", "tabs", "terugblik")
 OWN = ("mijn-lijst", "mijn-akkoord")
 ALL = SHARED + OWN
 
@@ -47,20 +47,26 @@ ROOM = "room.status room.code"
 PEOPLE = "participant.room_id participant.name participant.role participant.removed_at"
 # The draft verslag (verslag.snapshot): its text, its version (what mijn-akkoord sends) and who agreed to it.
 DRAFT = (f"{PEOPLE} participant.agreed_at participant.agreed_to participant.remark room.previous_room_id "
-         "room.created_at room.next_meeting_date room.next_meeting_time agreement record review "
+         "room.created_at room.started_at room.planned_for room.next_meeting_date room.next_meeting_time "
+         "agreement record review "
          "room_card.room_id room_card.card_id room_card.discussed_at room_card.note")
 
 READS: dict[str, frozenset[str]] = {
     "fase": _state(ROOM, "room.phase room.planned_for"),
+    # The lobby: who is in until the three are (the QR code and link are the code's).
+    "wachtkamer": _state(ROOM, PEOPLE, "room.admission"),
+    # "Geen kaartje op tafel" after a card was discussed says what to do next.
     "kaartje": _state(ROOM, "room.phase room.current_card_id room.suggested_card_id",
-                      "room_card.room_id room_card.card_id room_card.note room_card.note_rev"),
-    "stap": _state(ROOM, "room.phase room.phase_started_at room.planned_for room.activity room.previous_room_id"),
+                      "room_card.room_id room_card.card_id room_card.note room_card.note_rev room_card.discussed_at"),
+    # The last step holds the next meeting's date (wrap_up).
+    "stap": _state(ROOM, "room.phase room.phase_started_at room.planned_for room.activity room.previous_room_id",
+                   "room.next_meeting_date room.next_meeting_time"),
     # A new room pointing back here (the vervolggesprek) is a room row: every region reads the room.
     "verslag": _state(ROOM, DRAFT, "room.activity", CLOCK),
     "afspraken": _state(ROOM, "agreement", CLOCK),
     "besproken": _state(ROOM, "room_card.room_id room_card.card_id room_card.discussed_at room_card.note "
                               "room_card.note_rev"),
-    "gepland": _state(ROOM, "room.planned_for"),
+    "gepland": _state(ROOM, "room.planned_for room.stage_moment"),
     "gekozen": _state(ROOM, "room.current_card_id room.suggested_card_id",
                       "room_card.room_id room_card.card_id room_card.prepared room_card.discussed_at"),
     "klaar": _state(PEOPLE, "room.previous_room_id checklist_tick"),
@@ -68,17 +74,19 @@ READS: dict[str, frozenset[str]] = {
     # Who may get a new link from whom: a place nobody has taken up, or one carried over from the conversation before.
     "deelnemers": _state(ROOM, PEOPLE, "room.admission room.series_id participant.arrived_at "
                                        "participant.previous_participant_id connection"),
-    "tabs": _state(ROOM, PEOPLE, "room.previous_room_id agreement.room_id agreement.deleted_at checklist_tick "
-                                 "connection"),
+    # A quick conversation (not planned, not a vervolggesprek) counts nobody's preparation.
+    "tabs": _state(ROOM, PEOPLE, "room.previous_room_id room.planned_for agreement.room_id agreement.deleted_at "
+                                 "checklist_tick connection"),
     "terugblik": _state(ROOM, "room.previous_room_id record review"),
     "mijn-lijst": _state(ROOM, "participant.role room.previous_room_id checklist_tick"),
     "mijn-akkoord": _state(ROOM, DRAFT, "participant.email"),
 }
 
 # Regions that show only their empty frame outside these statuses of the room: there they read the status
-# alone, whatever READS says (the card on the table while talking, the step while planned or talking, the
-# verslag once closing, one's Akkoord while closing).
+# alone, whatever READS says (the lobby and the card on the table while talking, the step while planned or
+# talking, the verslag once closing, one's Akkoord while closing).
 SHOWN_IN: dict[str, frozenset[str]] = {
+    "wachtkamer": frozenset({RoomStatus.OPEN}),
     "kaartje": frozenset({RoomStatus.OPEN}),
     "stap": frozenset({RoomStatus.PLANNED, RoomStatus.OPEN}),
     "verslag": frozenset({RoomStatus.CLOSING, RoomStatus.CLOSED}),
@@ -90,15 +98,16 @@ SHOWN_IN: dict[str, frozenset[str]] = {
 # shared region is rendered once per role. tests/test_render_cost.py renders them per role to check.
 ROLE_BY: dict[str, tuple[str, ...]] = {
     "fase": (),
+    "wachtkamer": (),
     "afspraken": ("edit_agreements",),
     "besproken": ("write_note",),
-    "verslag": ("send_record", "follow_mail", "start_follow_up"),
+    "verslag": ("send_record", "plan_next", "follow_mail", "start_follow_up"),
     "klaar": (),
     "tabs": (),
 }
 
 # Room state no region shows: touching it re-renders nothing.
-UNSHOWN = _state("room.id room.version room.expires_at room.pushed room.stage_moment",
+UNSHOWN = _state("room.id room.version room.expires_at room.pushed",
                  "participant.id participant.token participant.joined_at participant.link_hash",
                  "participant.record_link_version participant.extra participant.email_key participant.link_source",
                  "agreement.id agreement.created_at room_card.id checklist_tick.id review.id record.id",

@@ -8,10 +8,10 @@ from sqlalchemy import func, or_, select
 
 from webapp.domain import agreements, closing, meeting, review, verslag
 from webapp.domain.content import STAGE_MOMENTS, Card, Content, Deck, Phase, get_content
-from webapp.domain.roles import LABELS, ROLES, STUDENT, may, may_take
+from webapp.domain.roles import LABELS, ROLES, may, may_take
 from webapp.extensions import db
 from webapp.models import Agreement, Participant, Record, Room, RoomCard
-from webapp.models.room import RoomStatus, utcnow
+from webapp.models.room import Admission, RoomStatus, utcnow
 
 
 class Readiness:
@@ -44,6 +44,32 @@ class RoomScreen:
     def next_phase(self) -> Phase | None:
         phases = self.content.phases
         return phases[self.phase_index + 1] if self.phase_index + 1 < len(phases) else None
+
+    @property
+    def quick(self) -> bool:
+        """Started at the table, not planned and not a vervolggesprek: nobody was asked to prepare."""
+        return self.room.planned_for is None and self.room.previous_room_id is None
+
+    @property
+    def lobby(self) -> bool:
+        """Whether the room waits for the three to come in (the quick path): the Gesprek tab is a lobby then."""
+        return self.room.status == RoomStatus.OPEN and self.room.admission == Admission.FILLING
+
+    @property
+    def missing_roles(self) -> list[str]:
+        """The roles nobody has taken yet, in the usual order."""
+        taken = {p.role for p in self.room.active_participants}
+        return [role for role in ROLES if role not in taken]
+
+    @cached_property
+    def invite_url(self) -> str:
+        from webapp.presentation import invite  # here: invite needs webapp.origin, which imports the regions
+        return invite.room_url(self.room.code)
+
+    @cached_property
+    def invite_qr(self):
+        from webapp.presentation import invite
+        return invite.qr_svg(self.invite_url)
 
     @cached_property
     def room_cards(self) -> dict[str, RoomCard]:
@@ -132,12 +158,11 @@ class RoomScreen:
         return [deck for deck in self.draw_decks if meeting.cards_for(role, deck)]
 
     def draw_decks_for(self, role: str) -> list[Deck]:
-        """The decks this role draws from now, the live phase's deck first: the student, who leads, from every
-        deck with cards for them; the praktijkopleider from the live phase's deck when it has cards for them."""
-        if not may(role, "draw_card"):
+        """The decks this role draws from now: in a cards step its deck, when it has cards for this role (the
+        student, the praktijkopleider); in any other step none (a step is for what it is for)."""
+        if not may(role, "draw_card") or self.phase.purpose != "cards":
             return []
-        decks = self.decks_of(role)
-        return decks if role == STUDENT else [deck for deck in decks if deck.id == self.phase.deck]
+        return [deck for deck in self.decks_of(role) if deck.id == self.phase.deck]
 
     @property
     def drawers(self) -> str:

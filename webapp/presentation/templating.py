@@ -5,9 +5,10 @@ from datetime import date
 
 from flask import Flask, current_app, has_request_context, request, url_for
 
-from webapp.domain import agreements, codes
+from webapp.domain import agreements, codes, verslag
 from webapp.domain.content import STAGE_MOMENTS
 from webapp.domain.dates import dutch_date, dutch_moment, short_moment
+from webapp.domain.planning import MOMENT_WORDS
 from webapp.domain.roles import LABELS, ROLES, WAITS_FOR, allowed, may, may_share_link, may_take
 
 
@@ -19,7 +20,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda text: dutch_date(date.fromisoformat(text)), "iso_date")
     app.add_template_filter(dutch_moment, "dutch_moment")
     app.add_template_filter(short_moment, "short_moment")
+    app.add_template_filter(verslag.subject, "verslag_title")  # names the student: page, mail and PDF alike
     app.add_template_global(STAGE_MOMENTS, "stage_moments")
+    app.add_template_global(MOMENT_WORDS, "moment_words")  # "in het midden" (van de stage)
     # The templates show a control only where the server's permission table allows the action for this
     # role in the room's status now, and otherwise say whom to wait for: one table for all three.
     app.add_template_global(may, "may")

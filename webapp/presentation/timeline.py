@@ -91,10 +91,7 @@ def _afspraken(conversation: Conversation, records: dict, outcomes: dict) -> tup
         total = len(agreements.live_agreements(room))
     else:
         total = 0
-    marked = outcomes.get(room.id, [])
-    kept = min(marked.count("gedaan"), total)
-    missed = min(marked.count("niet-gelukt"), total - kept)
-    return kept, total - kept - missed, missed
+    return accounts.still_open(total, outcomes.get(room.id, []))
 
 
 def build(conversations: list[Conversation], current: int | None = None) -> Timeline:
@@ -130,5 +127,13 @@ def for_room(room: Room | None) -> Timeline | None:
     return build(conversations, current=room.id) if conversations else None
 
 
+def stage_lines(room: Room) -> list[str]:
+    """The stage's conversations in order, one line each ("Begin · 2 december 2026: afgerond"): for the PDF, which
+    has no picture."""
+    picture = for_room(room)
+    return [f"{point.heading}: {point.status}" for point in picture.points] if picture else []
+
+
 def init_app(app: Flask) -> None:
     app.add_template_global(for_room, "series_timeline")
+    app.add_template_global(MOMENTS, "moment_names")  # Begin, Midden, Eind: as the timeline names them

@@ -10,6 +10,7 @@ from flask import render_template
 
 from webapp.domain import verslag
 from webapp.models import Participant
+from webapp.presentation import timeline
 from webapp.presentation.verslag_pdf import render_pdf
 
 
@@ -20,7 +21,7 @@ def mail_parts(data: dict, content_hash: str, record_url: str, role: str, pdf: b
                "my_tasks": verslag.tasks_of(data, role), "my_agreements": verslag.agreements_of(data, role)}
     attachments = []
     if pdf is not None:  # bytes: the outbox keeps them as base64
-        attachments.append({"filename": f"verslag-{data['date']}.pdf", "mimetype": "application/pdf",
+        attachments.append({"filename": verslag.file_name(data), "mimetype": "application/pdf",
                             "content": pdf})
     if data["next_meeting"]:
         attachments.append({"filename": "volgend-stagegesprek.ics", "mimetype": "text/calendar",
@@ -40,7 +41,7 @@ def composer(link_for: Callable[[Participant], str], link_until: date) -> Callab
 
     def compose(data: dict, content_hash: str, participant: Participant) -> dict:
         if content_hash not in pdfs:
-            pdfs[content_hash] = render_pdf(data, content_hash)
+            pdfs[content_hash] = render_pdf(data, content_hash, timeline.stage_lines(participant.room))
         return mail_parts(data, content_hash, link_for(participant), participant.role, pdfs[content_hash],
                           link_until)
 

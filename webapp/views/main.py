@@ -13,7 +13,9 @@ from webapp.views.query import id_from
 
 bp = Blueprint("main", __name__)
 
-# Shown once in the room, above Deelnemers (templates/room.html), when invitations.queue said no.
+# Shown once in the room, above Deelnemers (templates/room.html), right after planning.
+MAILED = "Het gesprek is gepland. De uitnodiging met een eigen link gaat per mail naar {names}."
+# ... and when invitations.queue said no.
 NOT_MAILED = ("{name} krijgt geen mail: er zijn al te veel uitnodigingen verstuurd. Het gesprek is wel gepland. "
               "Geef {name} zelf een link: kies hieronder „Nieuwe link voor {name}”.")
 NOT_MAILED_SELF = ("Je krijgt zelf geen mail met je link: er zijn al te veel uitnodigingen verstuurd. Het gesprek "
@@ -44,6 +46,8 @@ def plan_form():
     """Plan a conversation ahead, so everyone can prepare at home; from Mijn gesprekken, the next one of a
     series, with its people filled in."""
     previous = _series_to_continue()
+    if previous is not None and planning.upcoming_in_series(previous.series_id) is not None:
+        return redirect(url_for("mine.stage", series_id=previous.series_id))  # one next conversation: that one
     form = {**planning.form_for_next(previous), "role": accounts.role_in_series(current_user.id, previous.series_id)} \
         if previous else {}
     return render_template("plannen.html", form=form, previous=previous)
@@ -65,9 +69,19 @@ def plan():
         return render_template("plannen.html", error=error.message, form={**form, "role": role},
                                previous=previous), error.status
     remember(room, me)
-    for person in invitations.not_mailed(room):  # a budget was spent: planned all the same, the link goes by hand
+    not_mailed = invitations.not_mailed(room)
+    mailed = sorted((p for p in room.active_participants if p.email and p not in not_mailed), key=lambda p: p != me)
+    if mailed:  # in view on arrival: whom the invitations went to
+        flash(MAILED.format(names=_and("jou" if p == me else p.name for p in mailed)), "gemaild")
+    for person in not_mailed:  # a budget was spent: planned all the same, the link goes by hand
         flash(NOT_MAILED_SELF if person.id == me.id else NOT_MAILED.format(name=person.name), "niet-gemaild")
     return redirect(url_for("room.show", code=room.code, _anchor="tab-deelnemers"), 303)
+
+
+def _and(names) -> str:
+    """'Sanne, Kees en jou'."""
+    names = list(names)
+    return " en ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
 
 
 def _series_to_continue():
@@ -84,12 +98,20 @@ def _series_to_continue():
 @bp.get("/join")
 @join_guard
 def join_by_code():
-    """The start page's code field: a typed code goes to its room, a malformed one gets a message."""
-    code = codes.normalize(request.args.get("code", ""))
+    """The start page's code field: a typed code goes to its room; a malformed or unknown one is answered under
+    the field, with the code as typed. It says what /r/<code> says of that code (the join form, or that we do
+    not know it), nothing more, and a wrong code uses up one try of the same budget."""
+    typed = request.args.get("code", "")[:32]
+    code = codes.normalize(typed)
     if code is None:
         count_failure()
         message = "Een gesprekscode heeft 8 tekens, bijvoorbeeld K7MP-3XQ9. Kijk de code goed na."
-        return render_template("index.html", code_error=message, code=request.args.get("code", "")[:32]), 400
+        return render_template("index.html", code_error=message, code=typed), 400
+    try:
+        rooms.find_seat(code, None)
+    except RoomError as error:
+        count_failure()
+        return render_template("index.html", code_error=error.message, code=typed), error.status
     return redirect(url_for("room.show", code=code))
 
 

@@ -1,21 +1,24 @@
-"""Mijn gesprekken: the student's and the stagedocent's own overview of their series, without passwords.
+"""Mijn gesprekken: the student's, the stagedocent's and the praktijkopleider's own overview of their stages,
+without passwords.
 
 Sign in with a one-time link by mail (webapp/domain/accounts.py); Flask-Login keeps who is signed in, in the
 app's own session cookie: only the key of the address (`_user_id`), never the address, and which sign-in it is
 (the used link's hash), which the server keeps while it lasts (so "Uitloggen" ends it for every copy of the
 cookie). Asking for a link answers the same for every address, so the form tells nobody which addresses are known.
 """
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
+from datetime import datetime
+
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
-from webapp.domain import accounts
+from webapp.domain import accounts, closing, planning
 from webapp.domain.addresses import clean_email
 from webapp.domain.refusals import RoomError
 from webapp.extensions import limiter, login_manager
 from webapp.origin import public_url
 from webapp.presentation import timeline
-from webapp.views.identity import current_participant
+from webapp.views.identity import current_participant, remember
 
 bp = Blueprint("mine", __name__, url_prefix="/mijn-gesprekken")
 
@@ -93,10 +96,10 @@ def ask_link():
         return render_template("mine/inloggen.html", minutes=minutes, error=error.message,
                                email=(request.form.get("email") or "")[:254]), error.status
 
-    def compose(token: str) -> dict:
+    def compose(token: str, students: list[str]) -> dict:
         url = public_url("mine.link", token=token)
         return {"subject": accounts.SIGN_IN_SUBJECT,
-                "text_body": render_template("mine/mail.txt", url=url, minutes=minutes)}
+                "text_body": render_template("mine/mail.txt", url=url, minutes=minutes, students=students)}
 
     accounts.request_sign_in(address, compose)
     return render_template("mine/inloggen.html", minutes=minutes, sent=SENT.format(minutes=minutes))
@@ -141,11 +144,57 @@ def sign_out():
     return redirect(url_for("mine.sign_in", uit=1), 303)
 
 
+# The overview's columns it can be sorted by (`sorteer`): each a key over SeriesOverview, empty ones last.
+FAR = datetime.max
+SORTS = {
+    "student": lambda s: ((s.student or "~").lower(), s.series_id),
+    "laatste": lambda s: (-(s.last.when.timestamp()) if s.last else 0, s.series_id),
+    "volgende": lambda s: (s.next_date or FAR, s.series_id),
+    "nu": lambda s: (not s.needs, s.next_date or FAR, s.series_id),
+}
+
+
 @bp.get("")
 @login_required
 def overview():
-    """Every series of the signed-in student or stagedocent: who, the conversations, afspraken, next date."""
-    series = accounts.overview(current_user.id)
-    mine = {c.room.id for s in series for c in s.conversations if current_participant(c.room) is not None}
-    pictures = {s.series_id: timeline.build(s.conversations) for s in series}
-    return render_template("mine/overzicht.html", series=series, mine=mine, pictures=pictures)
+    """One row per stage of the signed-in student, stagedocent or praktijkopleider: who, the last and the next
+    conversation, open afspraken, what needs doing now; sorted (`sorteer`) and filtered (`zoek`: a name; `nu`:
+    only stages that need something now), without a script."""
+    order = request.args.get("sorteer") if request.args.get("sorteer") in SORTS else "student"
+    typed = (request.args.get("zoek") or "").strip()[:40]
+    only_now = request.args.get("nu") == "1"
+    stages = accounts.overview(current_user.id)
+    shown = [s for s in stages if (not only_now or s.needs) and
+             (not typed or typed.lower() in f"{s.student or ''} {s.praktijkopleider or ''}".lower())]
+    return render_template("mine/overzicht.html", stages=sorted(shown, key=SORTS[order]), total=len(stages),
+                           order=order, typed=typed, only_now=only_now)
+
+
+@bp.get("/stage/<int(max=2147483647):series_id>")
+@login_required
+def stage(series_id: int):
+    """One stage: its conversations in order, the timeline, the open afspraken, the next conversation."""
+    found = accounts.overview(current_user.id, series_id)
+    if not found:
+        abort(404)
+    [series] = found
+    mine = {c.room.id for c in series.conversations if current_participant(c.room) is not None}
+    return render_template("mine/stage.html", s=series, mine=mine, picture=timeline.build(series.conversations))
+
+
+@bp.post("/stage/<int(max=2147483647):series_id>/volgende")
+@login_required
+def open_next(series_id: int):
+    """"Naar het volgende gesprek": the stage's next conversation (planned while closing the one before, or from
+    here) opens on this browser in the signed-in person's own place there. Signing in proved the address whose key
+    that place keeps, as taking up the link mailed to it would; nobody else's place opens this way."""
+    upcoming = planning.upcoming_in_series(series_id) if accounts.is_member(current_user.id, series_id) else None
+    place = next((p for p in upcoming.active_participants if p.email_key == current_user.id and not p.extra),
+                 None) if upcoming else None
+    if place is None:
+        flash("Je plek in het volgende gesprek opent niet vanaf hier. Gebruik je eigen link uit de mail, of tik op "
+              "„Naar het vervolggesprek” in het vorige gesprek.", "melding")
+        return redirect(url_for(".stage", series_id=series_id), 303)
+    closing.carry_over(upcoming, place)
+    remember(upcoming, place)
+    return redirect(url_for("room.show", code=upcoming.code), 303)

@@ -4,8 +4,9 @@ does not work uses up a try of the same budget as a wrong code (webapp.views.lim
 nothing of any conversation."""
 from flask import Blueprint, make_response, render_template, url_for
 
-from webapp.domain import record_links
+from webapp.domain import record_links, verslag
 from webapp.domain.refusals import RoomError
+from webapp.presentation import timeline
 from webapp.presentation.verslag_pdf import render_pdf
 from webapp.views.limits import count_failure, join_guard
 
@@ -42,8 +43,8 @@ def record(token):
 @bp.get("/<token>.pdf")
 def record_pdf(token):
     """The sent verslag as a PDF to download."""
-    _room, stored = _open(token)
-    response = make_response(render_pdf(stored.data, stored.content_hash))
+    room, stored = _open(token)
+    response = make_response(render_pdf(stored.data, stored.content_hash, timeline.stage_lines(room)))
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="verslag-{stored.data["date"]}.pdf"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{verslag.file_name(stored.data)}"'
     return response

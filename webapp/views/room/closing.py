@@ -1,10 +1,12 @@
 """Closing: afronden, akkoord, versturen, the verslag page and the vervolggesprek."""
 from flask import g, make_response, render_template, request, url_for
 
-from webapp.domain import closing, outbox, record_links
+from webapp.domain import closing, outbox, record_links, verslag
 from webapp.domain.refusals import RoomError
 from webapp.domain.roles import require_actor
 from webapp.origin import public_url
+from webapp.presentation import timeline
+from webapp.presentation.invitation_mail import invitation_parts
 from webapp.presentation.regions import Renderer
 from webapp.presentation.verslag_mail import composer
 from webapp.presentation.verslag_pdf import render_pdf
@@ -47,7 +49,7 @@ def confirm():
         screen = Renderer(g.room).screen_of(g.me)
         return changed(also={"verslag": screen["verslag"], "mijn-akkoord": screen["mijn-akkoord"]},
                        message=error.message, status=409)
-    return changed(message="Je gaf akkoord.")
+    return changed(message="Je gaf akkoord.", focus="#akkoord-title")  # its button left the bar
 
 
 @bp.post("/finalize")
@@ -57,7 +59,8 @@ def finalize():
         return public_url("records.record", token=record_links.token_for(participant))
 
     closing.finalize(g.room, g.me, request.form.get("force") == "1",
-                     compose_mail=composer(link_for, record_links.valid_until()))
+                     compose_mail=composer(link_for, record_links.valid_until(g.room)),
+                     compose_invitation=invitation_parts)
     return changed(message="Het verslag is verstuurd.", focus="#verslag-title")
 
 
@@ -73,9 +76,9 @@ def record():
 def record_pdf():
     """The frozen verslag as a PDF to download."""
     stored = _stored_record()
-    response = make_response(render_pdf(stored.data, stored.content_hash))
+    response = make_response(render_pdf(stored.data, stored.content_hash, timeline.stage_lines(g.room)))
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="verslag-{stored.data["date"]}.pdf"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{verslag.file_name(stored.data)}"'
     return response
 
 

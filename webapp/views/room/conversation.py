@@ -46,10 +46,8 @@ def _chooser(deck_id: str | None = None) -> str:
 @bp.post("/cards/draw")
 def draw_card():
     """The one a card is for draws at random from a deck (their own cards), or picks one (`card`)."""
-    picked = request.form.get("card") or None
-    card = meeting.draw_card(g.room, g.me, request.form.get("deck"), picked)
-    also = {"kiezen": _chooser(card.deck)} if picked else {}
-    return changed(also=also, focus="#kaartje-title")
+    meeting.draw_card(g.room, g.me, request.form.get("deck"), request.form.get("card") or None)
+    return changed(focus="#kaartje-title")
 
 
 @bp.post("/cards/discussed")

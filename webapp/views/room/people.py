@@ -37,7 +37,7 @@ def render_join(error: str | None = None, status: int = 200):
     replaced = token is not None and not removed
     return render_template(
         "join.html", room=g.room, error=error, form=request.form,
-        may_join=rooms.may_join(g.room), removed=removed, replaced=replaced,
+        may_join=rooms.may_join(g.room), seats=rooms.roles_for_newcomer(g.room), removed=removed, replaced=replaced,
     ), status
 
 

@@ -5,7 +5,7 @@ from realtime.broadcast import evict
 from webapp.domain import planning
 from webapp.domain.content import get_content
 from webapp.domain.refusals import RoomError
-from webapp.presentation.invitation_mail import link_url, planned_ics
+from webapp.presentation.invitation_mail import link_url, planned_ics, student_name
 from webapp.views.identity import remember
 from webapp.views.limits import count_failure
 from webapp.views.responses import changed, fragment
@@ -36,7 +36,8 @@ def welcome(secret):
 
 
 def _welcome_page(place, error: str | None = None) -> str:
-    return render_template("welkom.html", content=get_content(), room=g.room, place=place, error=error)
+    return render_template("welkom.html", content=get_content(), room=g.room, place=place, error=error,
+                           student=student_name(g.room))
 
 
 @bp.post("/start")
@@ -51,6 +52,13 @@ def reschedule():
     """Another date or time for the planned conversation."""
     planning.reschedule(g.room, g.me, request.form.get("date"), request.form.get("time"))
     return changed(message="De nieuwe datum staat erin.", focus="#gepland-title")
+
+
+@bp.post("/moment")
+def set_moment():
+    """The stagedocent says where in the stage this conversation is: `moment` (start, midden, eind)."""
+    planning.set_moment(g.room, g.me, request.form.get("moment"))
+    return changed(message="Opgeslagen.")
 
 
 @bp.post("/participants/<int(max=2147483647):participant_id>/link")

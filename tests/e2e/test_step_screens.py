@@ -1,0 +1,306 @@
+"""A step is a screen (issue 19): on three phones at 360 x 740, at 100 % and at 200 % text, what the moment is
+for is in view on its first screen, without scrolling and not under a bar: the lobby's code, QR code and names,
+the card's way to take one, the new-afspraak form, the next date, the Akkoord, Verstuur, the terugblik, and the
+leader's Verder in every step. On every tab at 200 % the fixed and sticky bars take at most a third of the
+screen and nothing scrolls sideways; axe finds nothing. With SCREENSHOT_DIR set, each moment's first screen per
+role and text size is saved there (docs/screens.md shows them)."""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from playwright.sync_api import expect
+
+from tests.conftest import LiveServer
+from tests.e2e.audit import ROOT_FONT_SIZE, assert_accessible, assert_no_sideways_scroll
+from tests.e2e.steps import add_agreement, go_to_last_step, join, open_tab, start
+
+pytestmark = pytest.mark.e2e
+
+TABS = ("Gesprek", "Afspraken", "Voorbereiding", "Deelnemers", "Uitleg")
+SCALES = (1, 2)
+
+
+def text_scale(page, scale):
+    """Text at `scale` (Android's font size; 2 is 200 %), and back, on the page as it is: the bars measure again."""
+    page.evaluate("""([size]) => {
+        let style = document.getElementById('tekstgrootte');
+        if (!style) { style = document.createElement('style'); style.id = 'tekstgrootte'; document.head.append(style); }
+        style.textContent = size ? `:root { font-size: ${size}% !important; }` : '';
+    }""", [ROOT_FONT_SIZE * scale if scale != 1 else 0])
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+def on_screen(locator) -> bool:
+    """Inside the viewport as the page stands, and not covered (by a bar): what the eye sees and the thumb taps."""
+    if not locator.count() or not locator.is_visible():
+        return False
+    return locator.evaluate("""element => {
+        const box = element.getBoundingClientRect();
+        if (box.top < -0.5 || box.left < -0.5) return false;
+        if (box.bottom > innerHeight + 0.5 || box.right > innerWidth + 0.5) return false;
+        const hit = document.elementFromPoint(box.left + box.width / 2, box.top + Math.min(box.height / 2, 20));
+        return !!hit && (element === hit || element.contains(hit) || hit.contains(element));
+    }""")
+
+
+def bars_share(page) -> float:
+    """The share of the screen's height that fixed and sticky bars cover."""
+    return page.evaluate("""() => {
+        let covered = 0;
+        for (const element of document.querySelectorAll('#room *')) {
+            const style = getComputedStyle(element);
+            if (style.position !== 'fixed' && style.position !== 'sticky') continue;
+            if (element.parentElement.closest('[style*=fixed]')) continue;
+            const box = element.getBoundingClientRect();
+            if (!box.height || box.bottom <= 0 || box.top >= innerHeight) continue;
+            covered += Math.min(box.bottom, innerHeight) - Math.max(box.top, 0);
+        }
+        return covered / innerHeight;
+    }""")
+
+
+# Taps as a phone user makes them: every tap on a control, and one for each field typed into (a tap to get there).
+_COUNT_TAPS = """(() => {
+    const typed = new WeakSet();
+    const tap = () => { sessionStorage.taps = String(Number(sessionStorage.taps || 0) + 1); };
+    addEventListener('click', event => { if (event.isTrusted) tap(); }, true);
+    addEventListener('input', event => {
+        if (!event.isTrusted || typed.has(event.target) || !event.target.matches('input, textarea')) return;
+        if (['checkbox', 'radio'].includes(event.target.type)) return;
+        typed.add(event.target); tap();
+    }, true);
+})()"""
+
+
+def count_taps(page):
+    page.add_init_script(_COUNT_TAPS)
+
+
+def taps(page) -> int:
+    return int(page.evaluate("Number(sessionStorage.taps || 0)"))
+
+
+def snapshot(page, name):
+    shots = os.environ.get("SCREENSHOT_DIR")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(shots) / f"{name}.png"))
+
+
+def first_screen(page, moment, role, wanted, scales=SCALES, also_at_100=()):
+    """At the top of the Gesprek tab as a push or a fresh load left it, at each text size: every locator in
+    `wanted` is on screen (and `also_at_100` at 100 % text); axe and the sideways check pass."""
+    page.evaluate("window.scrollTo(0, 0)")
+    for scale in scales:
+        text_scale(page, scale)
+        page.evaluate("window.scrollTo(0, 0)")
+        snapshot(page, f"{moment}-{role}" + ("" if scale == 1 else "-200"))
+        for locator in list(wanted) + (list(also_at_100) if scale == 1 else []):
+            assert on_screen(page.locator(locator)), f"{moment}, {role}, {scale * 100:g} %: {locator} not in view"
+        assert_no_sideways_scroll(page, f"{moment}, {role}, {scale * 100:g} %")
+    text_scale(page, 1)
+    assert_accessible(page, f"{moment}, {role}")
+
+
+def every_tab_at_200(page, label):
+    """On every tab at 200 % text: the bars take at most a third of the screen, nothing scrolls sideways."""
+    text_scale(page, 2)
+    for tab in TABS:
+        open_tab(page, tab)
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        share = bars_share(page)
+        assert share <= 1 / 3 + 0.01, f"{label}, tab {tab}: the bars take {share:.0%} of the screen"
+        assert_no_sideways_scroll(page, f"{label}, tab {tab}, 200 %")
+    open_tab(page, "Gesprek")
+    text_scale(page, 1)
+
+
+def verder(page):
+    step = page.locator("#fase").get_attribute("data-phase")
+    page.locator("#knop-verder").click()
+    expect(page.locator("#fase")).not_to_have_attribute("data-phase", step)
+
+
+def test_each_moment_shows_what_it_is_for_first_on_every_phone(live_server, phone):
+    docent, student, opleider = phone(), phone(), phone()
+    for page in (docent, student, opleider):
+        count_taps(page)
+    counted = {}
+    code = start(docent, live_server.url, "Marieke", "stagedocent")
+
+    # The lobby: the code large, the QR code, the link, and each name as they join.
+    lobby = ["#wachtkamer .room-code", "#wachtkamer .qr svg", "#wachtkamer .wachtkamer-namen"]
+    first_screen(docent, "0-wachtkamer", "stagedocent", lobby, also_at_100=["#wachtkamer a"])
+    join(student, live_server.url, code, "Sanne", "student")
+    expect(docent.locator("#wachtkamer")).to_contain_text("Sanne", timeout=2000)
+    first_screen(student, "0-wachtkamer", "student", lobby)
+    join(opleider, live_server.url, code, "Kees", "praktijkopleider")
+    for page in (docent, student, opleider):
+        expect(page.locator("#wachtkamer")).to_be_hidden(timeout=2000)
+    counted["start, until all three are in (stagedocent / each other)"] = f"{taps(docent)} / {taps(student)}"
+
+    # Every step: what it is for, and the leader's Verder, in view; (at 100 % only: what follows it on the page).
+    what_first = {
+        "voorbereiden": {"stagedocent": ["#stap-title"], "student": ["#stap-title"]},
+        "kennismaken": {"stagedocent": ["#stap-title"], "student": ["#stap-title"]},
+        "leren": {"student": ["#knop-trek", "#knop-kies"], "stagedocent": ["#kaartje-title"]},
+        "begeleiden": {"student": ["#knop-trek"], "praktijkopleider": ["#knop-trek"]},
+        "afspraken": {role: ["#nieuw-what"] for role in ("student", "stagedocent", "praktijkopleider")},
+        "afronden": {"stagedocent": ["#next-date", "#knop-afronden"]},
+    }
+    at_100 = {"leren": {"stagedocent": ["#knop-stel-voor"], "student": ["#kaartje-title"]}}
+    pages = {"stagedocent": docent, "student": student, "praktijkopleider": opleider}
+    for number, (phase, wanted) in enumerate(what_first.items(), 1):
+        for role, page in pages.items():
+            expect(page.locator("#fase")).to_have_attribute("data-phase", phase)
+            leads = role != "praktijkopleider"
+            more = ["#knop-verder"] if leads and phase != "afronden" else []
+            first_screen(page, f"{number}-{phase}", role, wanted.get(role, []) + more,
+                         also_at_100=at_100.get(phase, {}).get(role, []))
+        if phase == "leren":
+            before = taps(student)
+            student.locator("#knop-trek").click()
+            expect(student.locator("#kaartje[data-card]")).to_have_count(1)
+            counted["draw a card (student)"] = taps(student) - before
+            student.locator("#knop-leg-terug").click()
+            every_tab_at_200(student, "cards step, student")
+            pick_a_card_closes_the_list(student)
+        if phase == "afspraken":
+            before = taps(opleider)
+            opleider.fill("#nieuw-what", "Kees laat Sanne elke week een klant helpen.")
+            opleider.locator("#nieuwe-afspraak").get_by_label("Student").check()
+            opleider.locator("#knop-afspraak-erbij").click()
+            expect(opleider.locator("#afspraken li")).to_have_count(1)
+            counted["add an afspraak (wat, wie; wanneer as it is)"] = taps(opleider) - before
+            every_tab_at_200(student, "afspraken step, student")
+            # "Haal weg" leaves a notice with "Zet terug" in view, under the heading, not at the panel's foot.
+            opleider.locator("#afspraken [id^=haal-weg-]").first.click()
+            expect(opleider.locator("#afspraken [id^=zet-terug-]")).to_be_visible()
+            expect(opleider.locator("#afspraken-title")).to_be_focused()
+            snapshot(opleider, "5-weggehaald-praktijkopleider")
+            assert on_screen(opleider.locator("#afspraken [id^=zet-terug-]").first), "Zet terug out of view"
+            opleider.locator("#afspraken [id^=zet-terug-]").first.click()
+            expect(opleider.locator("#afspraken li")).to_have_count(1)
+            expect(opleider.locator("#meldingen")).to_be_empty(timeout=10000)  # the notice goes by itself
+        if phase == "afronden":
+            every_tab_at_200(docent, "last step, stagedocent")
+        if phase != "afronden":
+            verder(docent)
+
+    # Closing: the draft, and the Akkoord within thumb reach; Verstuur after the stagedocent's own Akkoord.
+    docent.on("dialog", lambda dialog: dialog.accept())
+    docent.locator("#knop-afronden").click()
+    for role, page in pages.items():
+        expect(page.locator("#verslag-title")).to_be_visible()
+        first_screen(page, "7-afronden", role, ["#verslag-title", "#knop-akkoord"])
+    every_tab_at_200(opleider, "closing, praktijkopleider")
+    before = taps(student)
+    student.locator("#knop-akkoord").click()
+    expect(student.locator("#akkoord-title")).to_be_focused()
+    counted["Akkoord (the address as it is)"] = taps(student) - before
+    opleider.locator("#knop-akkoord").click()
+    expect(docent.locator('#verslag [data-agreed="true"]')).to_have_count(2)
+    docent.locator("#knop-akkoord").click()
+    expect(docent.locator("#knop-versturen")).to_be_visible()
+    first_screen(docent, "8-akkoord", "stagedocent", ["#knop-versturen"])
+    before = taps(docent)
+    docent.locator("#knop-versturen").click()
+    expect(docent.locator("#verslag-title")).to_have_text("Het gesprek is afgerond")
+    counted["send the verslag (stagedocent)"] = taps(docent) - before
+    print("\ntaps per key task:\n" + "\n".join(f"- {task}: {n}" for task, n in counted.items()))
+    assert counted["draw a card (student)"] == counted["Akkoord (the address as it is)"] == 1
+    assert counted["send the verslag (stagedocent)"] == 1
+    assert counted["add an afspraak (wat, wie; wanneer as it is)"] <= 3
+
+
+def pick_a_card_closes_the_list(student):
+    """"Kies zelf" opens the list of this step's deck only; a pick puts the card on the table, closes the list and
+    takes the focus to the card."""
+    student.locator("#knop-kies").click()
+    expect(student.locator("#kiezen-title")).to_be_visible()
+    expect(student.locator("#kiezen [id^=kies-set-]")).to_have_count(0)
+    student.locator("#kiezen .kies-lijst button").first.click()
+    expect(student.locator("#kaartje[data-card]")).to_have_count(1)
+    expect(student.locator("#kiezen-title")).to_have_count(0)
+    expect(student.locator("#kaartje-title")).to_be_focused()
+    assert on_screen(student.locator("#kaartje-title"))
+    student.locator("#knop-besproken").click()
+    expect(student.locator("#kaartje-title")).to_have_text("Geen kaartje op tafel")
+
+
+def outline_of(page) -> str:
+    return page.evaluate("""() => { const style = getComputedStyle(document.activeElement);
+        return style.outlineStyle === 'none' ? 'none' : style.outlineWidth + ' ' + style.outlineStyle; }""")
+
+
+def test_focus_shows_for_the_keyboard_and_not_after_a_tap(live_server, phone):
+    """A heading that gets the focus after a tap (so a screen reader follows) draws no ring; after a key it does,
+    at today's 3 px."""
+    docent = phone()
+    start(docent, live_server.url, "Marieke", "stagedocent")
+    docent.locator("#tab-afspraken-link").tap()
+    expect(docent.locator("#afspraken-title")).to_be_focused()
+    assert outline_of(docent) == "none", "a tap draws no ring on the heading"
+    docent.locator("#tab-uitleg-link").tap()
+    expect(docent.locator("#uitgangspunten-title")).to_be_focused()
+    assert outline_of(docent) == "none"
+
+    docent.locator("#tab-gesprek-link").focus()
+    docent.keyboard.press("Enter")
+    expect(docent.locator("#tab-gesprek-link")).not_to_be_focused()
+    assert docent.evaluate("document.activeElement.tagName") == "H2"
+    assert outline_of(docent) == "3px solid", "from the keyboard the heading shows where the focus is"
+    docent.keyboard.press("Tab")
+    assert outline_of(docent) == "3px solid", "and so does the next control"
+
+
+def test_a_schools_step_kind_changes_its_screen(tmp_path, phone):
+    """content/stappenplan.yaml says what a step is for: a school that makes Kennismaken an afspraken step gets
+    the afspraken and their form first on the Gesprek tab in that step, without a code change."""
+    content = tmp_path / "content"
+    shutil.copytree(Path(__file__).parents[2] / "content", content)
+    plan = yaml.safe_load((content / "stappenplan.yaml").read_text(encoding="utf-8"))
+    phase = next(p for p in plan["phases"] if p["id"] == "kennismaken")
+    assert phase["for"] == "talk"
+    phase["for"] = "agreements"
+    (content / "stappenplan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True), encoding="utf-8")
+    server = LiveServer(tmp_path, {"CONTENT_DIR": str(content)}).start()
+    try:
+        docent, student, opleider = phone(), phone(), phone()
+        code = start(docent, server.url, "Marieke", "stagedocent")
+        join(student, server.url, code, "Sanne", "student")
+        join(opleider, server.url, code, "Kees", "praktijkopleider")
+        assert not docent.locator("#nieuw-what").is_visible(), "step 1 is not for afspraken"
+        verder(docent)
+        for page in (docent, student, opleider):
+            expect(page.locator("#fase")).to_have_attribute("data-for", "agreements")
+            expect(page.locator("#nieuw-what")).to_be_visible()
+            assert on_screen(page.locator("#nieuw-what"))
+    finally:
+        server.stop()
+
+
+def test_a_vervolggesprek_opens_with_the_terugblik(three):
+    """A vervolggesprek's first step looks back: the previous afspraken are the first thing on every phone."""
+    docent, student, opleider = three
+    add_agreement(docent, "Sanne vraagt elke vrijdag om feedback.")
+    open_tab(docent, "Gesprek")
+    go_to_last_step(docent)
+    docent.on("dialog", lambda dialog: dialog.accept())
+    docent.locator("#knop-afronden").click()
+    for page in three:
+        page.locator("#knop-akkoord").click()
+    docent.locator("#knop-versturen").click()
+    expect(student.locator("#knop-vervolg")).to_be_visible()
+    student.locator("#knop-vervolg").click()
+    expect(student.locator("#terugblik-title")).to_be_visible()
+    for page in (docent, opleider):
+        page.locator("#knop-naar-vervolg").click()
+        expect(page.locator("#terugblik-title")).to_be_visible()
+    for role, page in zip(("stagedocent", "student", "praktijkopleider"), three):
+        expect(page.locator("#fase")).to_have_attribute("data-for", "look_back")
+        leads = ["#knop-verder"] if role != "praktijkopleider" else []
+        first_screen(page, "9-terugblik", role, ["#terugblik-title"] + leads,
+                     also_at_100=["#terugblik-afspraak-0-gedaan"])

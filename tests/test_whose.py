@@ -1,0 +1,63 @@
+"""Everything says whose: a stagedocent with thirty students, or a workplace with three interns, tells every mail,
+calendar item, page and PDF apart by the student's name; and the verslag hands nobody a task the app already did."""
+import json
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from tests.helpers import agree, post_action, seat_three, text_of
+from tests.test_mine import MARIEKE, ask_link
+from tests.test_planning import LINK, planned_room
+from webapp.domain import outbox
+from webapp.extensions import db
+from webapp.models import OutboxMessage
+
+NEXT = (date.today() + timedelta(days=40)).isoformat()
+EMAILS = {"stagedocent": MARIEKE, "student": "sanne@student.example", "praktijkopleider": "kees@bakkerij.example"}
+
+
+def queued(app) -> list[OutboxMessage]:
+    with app.app_context():
+        messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        db.session.expunge_all()
+        return messages
+
+
+def test_every_mail_and_every_pdf_names_the_student(app):
+    # Planned ahead: the invitations, their calendar items and the welcome page.
+    docent = app.test_client()
+    code = planned_room(docent, **{"name-student": "Sanne", "email-student": EMAILS["student"], "name-praktijkopleider":
+                                   "Kees", "email-praktijkopleider": EMAILS["praktijkopleider"]})
+    invitations = [m for m in queued(app) if m.kind == outbox.INVITATION]
+    assert len(invitations) == 2
+    for message in invitations:
+        assert "Sanne" in message.subject
+        [ics] = json.loads(message.attachments)
+        assert "SUMMARY:Stagegesprek Sanne" in ics["content"]
+    welcome = app.test_client().get(LINK.search(invitations[1].text_body).group(0))
+    assert "Jij doet mee als praktijkopleider bij de stage van Sanne." in text_of(welcome.get_data(as_text=True))
+    assert code
+
+    # A conversation at the table, sent with a next date: the verslagen, their PDFs, the next invitations.
+    table, people = seat_three(app)
+    post_action(people["stagedocent"], table, "/close")
+    post_action(people["stagedocent"], table, "/next-meeting", {"next_date": NEXT, "next_time": "10:00"})
+    for role, client in people.items():
+        agree(client, table, EMAILS[role])
+    post_action(people["stagedocent"], table, "/finalize")
+    ask_link(app.test_client(), MARIEKE)
+    sent = [m for m in queued(app) if m.id > invitations[-1].id]
+    assert {m.kind for m in sent} == {outbox.VERSLAG, outbox.INVITATION, outbox.SIGN_IN}
+    for message in sent:
+        assert "Sanne" in (message.subject if message.kind != outbox.SIGN_IN else message.text_body), message.kind
+        for attachment in json.loads(message.attachments or "[]"):
+            if attachment["mimetype"] == "application/pdf":
+                assert attachment["filename"].startswith("verslag-sanne-")
+    pdf = people["praktijkopleider"].get(f"/r/{table}/record.pdf")
+    assert 'filename="verslag-sanne-' in pdf.headers["Content-Disposition"]
+    page = people["praktijkopleider"].get(f"/r/{table}/record").get_data(as_text=True)
+    assert "<title>Verslag stagegesprek Sanne van" in page
+
+    # The stagedocent's "na" tasks: the app sent the afspraken to all three; nobody is asked to.
+    verslag = next(m for m in sent if m.kind == outbox.VERSLAG and m.recipient == MARIEKE)
+    assert "Stuur de afspraken naar alle drie" not in verslag.text_body

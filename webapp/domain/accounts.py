@@ -27,13 +27,12 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from webapp.domain import outbox
-from webapp.domain.roles import LABELS, PRAKTIJKOPLEIDER, STAGEDOCENT, STUDENT
+from webapp.domain.roles import LABELS, PLANNERS, PRAKTIJKOPLEIDER, STAGEDOCENT, STUDENT
 from webapp.extensions import db
 from webapp.models import OutboxMessage, Participant, Record, Review, Room, SeriesMember, SignIn
 from webapp.models.room import RoomStatus, utcnow
 
 OVERVIEW_ROLES = (STUDENT, STAGEDOCENT, PRAKTIJKOPLEIDER)  # who sees a series in Mijn gesprekken
-PLANNERS = (STUDENT, STAGEDOCENT)  # who plans a series' next conversation from it
 SIGNED_IN_HOURS = 12  # a sign-in lasts a working day, also on a shared device that nobody logs out of
 SIGN_IN_SUBJECT = "Je link voor Mijn gesprekken"
 # The key of the address hashes: derived from SECRET_KEY (as realtime/sync.py derives its digest key), with

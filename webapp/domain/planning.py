@@ -17,13 +17,12 @@ from webapp.domain import accounts, codes, dates, invitations, series
 from webapp.domain.addresses import clean_email
 from webapp.domain.content import STAGE_MOMENTS, get_content
 from webapp.domain.refusals import Forbidden, RoomError
-from webapp.domain.roles import LABELS, PERMISSIONS, ROLES, STAGEDOCENT, STUDENT, may, may_share_link, require_status
+from webapp.domain.roles import LABELS, PERMISSIONS, PLANNERS, ROLES, STAGEDOCENT, may, may_share_link, require_status
 from webapp.domain.rooms import bump_series, change, clean_name, following_moment
 from webapp.extensions import db
 from webapp.models import Participant, Room
 from webapp.models.room import Admission, LinkSource, RoomStatus, utcnow
 
-PLANNERS = (STUDENT, STAGEDOCENT)  # who leads the conversation plans it
 MOMENT_WORDS = {"start": "aan het begin", "midden": "in het midden", "eind": "aan het eind"}
 
 
@@ -73,11 +72,8 @@ def plan(invitees: list[Invitee], planner_role: str, day: str | None, clock: str
         raise RoomError("Kies of dit gesprek aan het begin, in het midden of aan het eind van de stage is.", 400)
     now = utcnow()
     for _attempt in range(10):
-        room = Room(code=codes.new_code(), created_at=now, expires_at=now + series.retention(),
-                    series_id=previous.series_id if previous else series.new_series().id,
-                    previous_room_id=previous.id if previous else None, status=RoomStatus.PLANNED,
-                    admission=Admission.LOCKED, planned_for=when, stage_moment=stage_moment,
-                    phase=get_content().phases[0].id, activity="")
+        room = _planned_room(codes.new_code(), previous.series_id if previous else series.new_series().id, previous,
+                             when, stage_moment, now + series.retention(), now)
         links = {}
         for invitee in invitees:
             before = next((p for p in previous.active_participants if p.role == invitee.role and not p.extra),
@@ -135,10 +131,8 @@ def plan_follow_up(room: Room, when, compose_invitation: Callable[[Room, Partici
     address with their Akkoord gets their own link at that address, within the budgets of `invitations.queue`;
     the address is not kept in the new place (only the mail queue has it, until it is sent)."""
     now = utcnow()
-    follow_up = Room(code=_free_code(), created_at=now, expires_at=room.expires_at, series_id=room.series_id,
-                     previous_room_id=room.id, status=RoomStatus.PLANNED, admission=Admission.LOCKED,
-                     planned_for=when, stage_moment=following_moment(room.stage_moment),
-                     phase=get_content().phases[0].id, activity="")
+    follow_up = _planned_room(_free_code(), room.series_id, room, when, following_moment(room.stage_moment),
+                              room.expires_at, now)
     links = {}
     for before in room.active_participants:
         if before.extra:
@@ -157,6 +151,16 @@ def plan_follow_up(room: Room, when, compose_invitation: Callable[[Room, Partici
             invitations.queue(follow_up, place, compose_invitation(follow_up, place, links[place.role]))
         place.email = None  # as the verslag's: from here on only the mail queue has it
     return follow_up
+
+
+def _planned_room(code: str, series_id: int, previous: Room | None, when, stage_moment: str, expires_at,
+                  now) -> Room:
+    """A conversation planned ahead, for `plan` and `plan_follow_up` alike: locked from the start (each place has
+    its own link), at its first step, not begun."""
+    return Room(code=code, created_at=now, expires_at=expires_at, series_id=series_id,
+                previous_room_id=previous.id if previous else None, status=RoomStatus.PLANNED,
+                admission=Admission.LOCKED, planned_for=when, stage_moment=stage_moment,
+                phase=get_content().phases[0].id, activity="")
 
 
 def _free_code() -> str:

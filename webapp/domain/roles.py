@@ -12,6 +12,7 @@ STAGEDOCENT = "stagedocent"
 PRAKTIJKOPLEIDER = "praktijkopleider"
 
 ROLES = (STUDENT, STAGEDOCENT, PRAKTIJKOPLEIDER)
+PLANNERS = (STUDENT, STAGEDOCENT)  # who leads the conversations plans them, also a stage's next one
 
 LABELS = {
     STUDENT: "Student",

@@ -51,6 +51,8 @@ class Agreement(db.Model):
     who: Mapped[str] = mapped_column(String(80))
     when: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The first name of who wrote or last changed it: a refused edit says who changed it meanwhile.
+    edited_by: Mapped[str | None] = mapped_column(String(40), default=None)
     # Soft delete, so a delete can be undone for a short while.
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
     deleted_by: Mapped[str | None] = mapped_column(String(40), default=None)

@@ -21,6 +21,9 @@ class Series(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     touched_at: Mapped[datetime] = mapped_column(default=utcnow)
     keep_until: Mapped[datetime | None] = mapped_column(default=None)
+    # Where the student does the stage (given when planning), so a stagedocent with thirty students and a
+    # workplace with several interns can tell the stages apart.
+    workplace: Mapped[str | None] = mapped_column(String(80), default=None)
 
 
 class SeriesMember(db.Model):

@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app webapp
 
-.PHONY: install run test db-upgrade clean
+.PHONY: install run test perf db-upgrade clean
 
 install: $(VENV)/.installed
 
@@ -23,6 +23,10 @@ test: install
 	bash scripts/ensure-chromium
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The checks that time something (a protocol stall): they belong with bench/, on a quiet machine.
+perf: install
+	$(PY) -m pytest -m perf $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -9,6 +9,7 @@ import statistics
 import time
 from urllib.parse import urlencode
 
+import pytest
 import requests
 
 from tests.conftest import csrf_from
@@ -34,6 +35,7 @@ def _room_with_a_large_afspraken_region(base_url):
     return code, opleider, csrf
 
 
+@pytest.mark.perf
 def test_an_htmx_answer_of_20_kb_arrives_without_the_40_ms_write_stall(live_server):
     """A check of a protocol stall, not a speed test.
 

@@ -11,7 +11,8 @@ record:
 - per role, the bytes of the `update` payload that role's socket received (JSON, UTF-8), and its
   fragment ids;
 - the bytes of the acting phone's HTTP answer and the targets of its `<hx-partial>` blocks;
-- the SQL statements the POST ran (a SQLAlchemy engine event: it only watches), and the garbage collector's
+- the SQL statements the POST ran (a SQLAlchemy engine event: it only watches), the live regions it rendered
+  (Flask's `template_rendered` signal, for the templates under regions/), and the garbage collector's
   collections per generation with their pauses (gc.callbacks), over the measured changes.
 
 The first 20 changes of each kind are warm-up and are not counted. The kinds (--action):
@@ -20,7 +21,7 @@ The first 20 changes of each kind are warm-up and are not counted. The kinds (--
 - afspraak: the praktijkopleider adds an afspraak (a fresh room every 90, a room holds at most 100);
 - note: the student draws a card from the set Leren once, then the stagedocent saves its note over and over.
 
-Only the HTTP routes, state.json and the Socket.IO events are used (and the engine, to count statements),
+Only the HTTP routes, state.json and the Socket.IO events are used (and the engine and Flask's signal, to count),
 not the app's internals, so the script runs unchanged while those are rewritten. SQLite in a temporary
 directory, threading mode, no Redis. Run from the project root:
 
@@ -37,10 +38,12 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from flask.signals import template_rendered  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from webapp import create_app  # noqa: E402
@@ -74,14 +77,21 @@ def make_app(directory: str):
     with app.app_context():
         app.extensions["sqlalchemy"].create_all()
         event.listen(app.extensions["sqlalchemy"].engine, "before_cursor_execute", count_statement)
+    template_rendered.connect(note_render, app)
     return app
 
 
 STATEMENTS = [0]  # SQL statements run so far
+RENDERED: list[str] = []  # the live regions rendered so far, by id
 
 
 def count_statement(*_args) -> None:
     STATEMENTS[0] += 1
+
+
+def note_render(_sender, template, **_extra) -> None:
+    if template.name.startswith("regions/"):
+        RENDERED.append(template.name.removeprefix("regions/").removesuffix(".html"))
 
 
 class Collections:
@@ -142,15 +152,16 @@ class Phone:
         return response.get_json()
 
     def post(self, path: str, data: dict):
-        """An htmx POST, timed; returns (wall seconds, CPU seconds, answer body, SQL statements)."""
+        """An htmx POST, timed; returns (wall seconds, CPU seconds, answer body, SQL statements, regions rendered)."""
         headers = {"HX-Request": "true", "X-CSRFToken": self.csrf}
         statements = STATEMENTS[0]
+        RENDERED.clear()
         wall, cpu = time.perf_counter(), time.process_time()
         response = self.http.post(f"/r/{self.code}{path}", data=data, headers=headers)
         body = response.get_data()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         _expect(response, 200)
-        return wall, cpu, body, STATEMENTS[0] - statements
+        return wall, cpu, body, STATEMENTS[0] - statements, tuple(sorted(RENDERED))
 
     def updates(self) -> list[dict]:
         return [event["args"][0] for event in self.sio.get_received() if event["name"] == "update"]
@@ -195,6 +206,7 @@ class Sample:
     wall_ms: float
     cpu_ms: float
     statements: int
+    rendered: tuple[str, ...]  # the live regions rendered, one entry per render
     answer_bytes: int
     answer_ids: tuple[str, ...]
     pushed: dict[str, list[dict]]  # role -> the updates that role's socket received
@@ -255,9 +267,9 @@ def measure(app, action, changes: int) -> tuple[list[Sample], Collections]:
             table, i = Table.seat(app), 0
             action.prepare(table)
         path, data = action.request(i)
-        wall, cpu, body, statements = table.phones[action.actor].post(path, data)
+        wall, cpu, body, statements, rendered = table.phones[action.actor].post(path, data)
         pushed = {role: phone.updates() for role, phone in table.phones.items()}
-        samples.append(Sample(wall * 1000, cpu * 1000, statements, len(body),
+        samples.append(Sample(wall * 1000, cpu * 1000, statements, rendered, len(body),
                               tuple(PARTIAL_TARGET.findall(body.decode())), pushed))
         i += 1
     if changes > WARMUP:
@@ -300,6 +312,9 @@ def summarize(action, samples: list[Sample], collections: Collections) -> dict:
         "wall_ms": spread([s.wall_ms for s in measured]),
         "cpu_ms": spread([s.cpu_ms for s in measured]),
         "statements": spread([s.statements for s in measured]),
+        "renders": spread([len(s.rendered) for s in measured]),
+        "rendered": [{"regions": dict(Counter(rendered)), "changes": n}
+                     for rendered, n in Counter(s.rendered for s in measured).most_common()],
         "gc": {f"gen{generation}": {"collections": len(pauses), "pause_ms": round(sum(pauses), 2),
                                     "max_ms": round(max(pauses, default=0), 2)}
                for generation, pauses in collections.pauses.items()},
@@ -313,6 +328,12 @@ def _ids(sets: list[list[str]]) -> str:
     return " / ".join(", ".join(ids) or "–" for ids in sets) or "–"
 
 
+def _renders(kinds: list[dict]) -> str:
+    """'fase 1, stap 3 (170) / ...': the regions rendered and how often, per distinct set, most frequent first."""
+    return " / ".join(", ".join(f"{region} {times}" for region, times in kind["regions"].items())
+                      + f" ({kind['changes']})" for kind in kinds) or "–"
+
+
 def markdown(summary: dict) -> str:
     lines = [
         f"### {summary['action']}: {summary['what']}",
@@ -324,6 +345,8 @@ def markdown(summary: dict) -> str:
         f"| server wall time, ms | {summary['wall_ms']['median']:.2f} | {summary['wall_ms']['p95']:.2f} | |",
         f"| server CPU time, ms | {summary['cpu_ms']['median']:.2f} | {summary['cpu_ms']['p95']:.2f} | |",
         f"| SQL statements | {summary['statements']['median']:.0f} | {summary['statements']['p95']:.0f} | |",
+        f"| regions rendered | {summary['renders']['median']:.0f} | {summary['renders']['p95']:.0f} | "
+        f"{_renders(summary['rendered'])} |",
     ]
     for role, pushed in summary["roles"].items():
         if pushed["bytes"] is None:

@@ -87,6 +87,7 @@ class Phone:
         self.cookies: dict[str, str] = {}
         self.csrf, self.code, self.version = None, None, 0
         self.received: dict[int, float] = {}  # version -> monotonic time its update arrived
+        self.sid = ""  # its socket's id, once connected
         self.ws = self.sio = self.reader = None
         self.open = False
 
@@ -156,6 +157,7 @@ class Phone:
                 continue
             if not message.data.startswith("40"):
                 raise Refused(f"Socket.IO connect refused: {message.data[:200]}")
+            self.sid = json.loads(message.data[2:] or "{}").get("sid")
             break
         self.open = True
         await ws.send_str("42" + json.dumps(["join", {"code": self.code, "version": self.version}]))
@@ -206,6 +208,7 @@ class Phone:
 
         sio.on("disconnect", lambda *args: self.lost_socket())
         await sio.connect(self.base, transports=["websocket"], wait_timeout=30)
+        self.sid = sio.get_sid()
         self.open = True
         await sio.emit("join", {"code": self.code, "version": self.version})
 
@@ -280,7 +283,8 @@ class Generator:
             try:
                 status, headers, body = await room.student.http(
                     "POST", f"/r/{room.student.code}/phase", timeout=self.args.lost_after * 3, data={"phase": phase},
-                    headers={"HX-Request": "true", "X-CSRFToken": room.student.csrf})
+                    # as app.js: the acting phone names its socket and gets its change in the answer only
+                    headers={"HX-Request": "true", "X-CSRFToken": room.student.csrf, "X-Socket-Id": room.student.sid})
                 if status != 200:
                     raise Refused(f"{status} {body[:120]}")
                 self.changes.append((sent, int(headers["X-Room-Version"]), room))

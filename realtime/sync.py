@@ -8,15 +8,17 @@ regions that read any of it (regions.READS; an unknown touch renders all of them
 a digest of a region yet, and a region whose clock ran out), compares each with the digest of what that
 deelnemer was last sent (`room.pushed`, written in the same transaction, under the room's row lock, so two
 changes never compare against the same past) and after the commit emits one `update` {version, fragments}
-per deelnemer. A region not rendered keeps its digest: nothing it reads changed. A phone that missed an
-update asks again with `join` and gets its whole screen (`send_full`).
+per deelnemer; the phone that acted gets its change once, in its answer (`send_held`). A region not rendered
+keeps its digest: nothing it reads changed. A phone that missed an update asks again with `join` and gets its
+whole screen (`send_full`).
 """
 import hashlib
 import json
 from datetime import datetime
 
-from flask import current_app, g
-from sqlalchemy import event, inspect, select
+from flask import current_app, g, has_request_context, request
+from sqlalchemy import bindparam, event, inspect, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import TextClause
 
 from realtime.broadcast import person_channel
@@ -27,12 +29,16 @@ from webapp.models.room import utcnow
 from webapp.presentation import regions
 from webapp.presentation.regions import Renderer
 
+SOCKET_HEADER = "X-Socket-Id"  # the acting phone's socket, named by app.js on every request
+HELD = "held_updates"  # g key: the acting deelnemer's updates, sent once the answer is made (send_held)
 OUTGOING = "outgoing_updates"  # session.info key: updates to emit once the transaction has committed
 TOUCHED = "touched_state"  # session.info key: what this transaction changed ("table.column", "table", "*")
 CLOCK = "~clock"  # room.pushed key: {region: when what it shows changes by time alone}, beside the deelnemers
+_WRITE_PUSHED = update(Room.__table__).where(Room.id == bindparam("room_id")).values(pushed=bindparam("digests"))
 
 
-def init_app(_app) -> None:
+def init_app(app) -> None:
+    app.after_request(send_held)
     for name, listener in (("before_flush", note_flush), ("do_orm_execute", note_statement),
                            ("before_commit", render_changes), ("after_commit", emit_changes),
                            ("after_rollback", forget_changes)):
@@ -110,15 +116,16 @@ def updates_for(room: Room, touched=("*",)) -> tuple[int, dict[int, dict[str, st
     now = utcnow()
     affected = regions.affected(touched, room.status) | {region for region, until in clock.items() if until <= now}
     sent_now, fragments = {}, {}
-    for person_id, role, me in deelnemers(room, affected, sent_before):
-        before = sent_before.get(str(person_id), {})
+    # Who is in the room: a change read them after the lock (rooms.change), anything else loads them here.
+    for person in room.active_participants:
+        before = sent_before.get(str(person.id), {})
         wanted = [region for region in regions.ALL if region in affected or region not in before]
-        screen = renderer.screen_of(me, wanted, role)
+        screen = renderer.screen_of(person, wanted)
         digests = {region: before[region] for region in regions.ALL if region in before}
         digests.update((region, digest(html, key)) for region, html in screen.items())
-        fragments[person_id] = {region: html for region, html in screen.items()
+        fragments[person.id] = {region: html for region, html in screen.items()
                                 if before.get(region) != digests[region]}
-        sent_now[str(person_id)] = digests
+        sent_now[str(person.id)] = digests
     for region in renderer.rendered:
         until = renderer.valid_until(region)
         if region not in affected and region in clock and (until is None or clock[region] < until):
@@ -129,29 +136,45 @@ def updates_for(room: Room, touched=("*",)) -> tuple[int, dict[int, dict[str, st
             clock[region] = until
     if clock:
         sent_now[CLOCK] = {region: until.isoformat() for region, until in clock.items()}
-    room.pushed = json.dumps(sent_now, separators=(",", ":"))
+    pushed = json.dumps(sent_now, separators=(",", ":"))
+    # A statement of its own on the transaction's connection, not the unit of work's (nor the ORM's: nothing in
+    # the session need know but `room`): at commit, a change then leaves nothing more to flush.
+    db.session.connection().execute(_WRITE_PUSHED, {"room_id": room.id, "digests": pushed})
+    set_committed_value(room, "pushed", pushed)
     return room.version, fragments
 
 
-def deelnemers(room: Room, affected, sent_before: dict) -> list[tuple[int, str, Participant | None]]:
-    """(id, role, the Participant or None) of each deelnemer, in the page's order. The Participant rows (with
-    their connections) are loaded only when a region to be rendered shows them: the change expired them, and
-    the other regions need the roles alone."""
-    if not affected & regions.WITH_PEOPLE:
-        people = db.session.execute(select(Participant.id, Participant.role).where(
-            Participant.room_id == room.id, Participant.removed_at.is_(None)).order_by(Participant.id)).all()
-        if all(set(regions.ALL) <= set(sent_before.get(str(person_id), ())) for person_id, _role in people):
-            return [(person_id, role, None) for person_id, role in people]
-    return [(person.id, person.role, person) for person in room.active_participants]
-
-
 def emit_changes(session) -> None:
-    session.info.pop(TOUCHED, None)  # room.pushed, written at commit: nothing a screen shows
+    session.info.pop(TOUCHED, None)  # the next transaction starts afresh, also after one that raised no version
+    acting = _acting_deelnemer()
     for version, per_person in session.info.pop(OUTGOING, ()):
         for participant_id, fragments in per_person.items():
             # Even an empty update is sent: it moves the phone's version on, so the next one is no gap.
-            socketio.emit("update", {"version": version, "fragments": fragments}, to=person_channel(participant_id))
+            message = {"version": version, "fragments": fragments}
+            if participant_id == acting:
+                g.setdefault(HELD, []).append((participant_id, message))  # sent with the answer: send_held
+            else:
+                socketio.emit("update", message, to=person_channel(participant_id))
             g.setdefault("sent_fragments", {})[participant_id] = fragments
+
+
+def _acting_deelnemer() -> int | None:
+    """The deelnemer whose phone made this request and named its socket (app.js: X-Socket-Id), if any."""
+    if not has_request_context() or not request.headers.get(SOCKET_HEADER):
+        return None
+    me = g.get("me")
+    return me.id if isinstance(me, Participant) else None
+
+
+def send_held(response):
+    """After the answer is made: the acting deelnemer's update goes to their phones, but not to the socket of
+    the phone that acted when its answer carries that very version (responses.changed): so it gets its change
+    once, and any other answer (a redirect, an error) leaves it to the push as before."""
+    for participant_id, message in g.pop(HELD, ()):
+        carried = response.headers.get("X-Room-Version") == str(message["version"])
+        socketio.emit("update", message, to=person_channel(participant_id),
+                      skip_sid=request.headers.get(SOCKET_HEADER) if carried else None)
+    return response
 
 
 def forget_changes(session) -> None:
@@ -162,7 +185,7 @@ def forget_changes(session) -> None:
 
 def sent_to(participant: Participant) -> dict[str, str]:
     """What this request's commit sent to this deelnemer's phones: the acting phone's own answer. By the
-    participant's identity, which needs no reload of the row the commit expired."""
+    participant's identity, which needs no reload of a row a commit expired."""
     identity = inspect(participant).identity
     return dict(g.get("sent_fragments", {}).get(identity[0] if identity else participant.id, {}))
 

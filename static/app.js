@@ -168,7 +168,7 @@
     // An update that changes nothing on this screen only moves the version on: swapping its empty text
     // into the room would empty the whole page.
     if (!Object.keys(fragments).length) return Promise.resolve();
-    const open = Array.from(room.querySelectorAll("details[id][open]"), function (details) { return details.id; });
+    const reopen = keepOpen();
     const focused = document.activeElement && document.activeElement.id;
     const section = document.activeElement && document.activeElement.closest("section[id]");
     // Something that asks this person to act (data-in-view: a card suggested to them) scrolls into view
@@ -178,10 +178,7 @@
       .map(([id, html]) => '<hx-partial hx-target="#' + CSS.escape(id) + '" hx-swap="outerMorph">' + html + "</hx-partial>")
       .join("");
     return Promise.resolve(htmx.swap({ text: text, target: room })).then(function () {
-      open.forEach(function (id) {
-        const details = document.getElementById(id);
-        if (details) details.open = true;
-      });
+      reopen();
       // A control that is gone (the draw button, once the card is on the table) hands the focus to the
       // heading of its part of the page: the acting phone's own answer may arrive after this push, and
       // htmx drops an answer whose control is gone.
@@ -196,6 +193,17 @@
       });
       if (called) called.scrollIntoView({ block: "center" });
     });
+  }
+
+  // What this phone opened (a <details> with an id) stays open when its region is re-rendered.
+  function keepOpen() {
+    const open = Array.from(room.querySelectorAll("details[id][open]"), function (details) { return details.id; });
+    return function () {
+      open.forEach(function (id) {
+        const details = document.getElementById(id);
+        if (details) details.open = true;
+      });
+    };
   }
 
   function setVersion(next) {
@@ -218,8 +226,11 @@
     if (was === "true" && !connected) announce("Verbinding kwijt. We verbinden opnieuw.");
     if (was === "false" && connected) announce("Weer verbonden.");
   }
+  // Every request names this phone's socket, so the server leaves it out of the push of this phone's own change:
+  // the answer brings it (see htmx:before:swap).
   document.addEventListener("htmx:before:request", function (event) {
     if (room.dataset.connected === "false") event.preventDefault();
+    else if (socket.id) event.detail.ctx.request.headers["X-Socket-Id"] = socket.id;
   });
 
   // Long-polling first, then upgrade: school and hospital networks often block websockets.
@@ -238,6 +249,11 @@
   });
   // After asking to catch up, further gaps are the same gap: the whole screen is on its way.
   let askedAt = 0;
+  function catchUp() {
+    if (Date.now() - askedAt <= 2000) return;
+    askedAt = Date.now();
+    join();
+  }
   socket.on("update", function (message) {
     const decision = verdict(version, message);
     if (decision === "apply") {
@@ -250,9 +266,8 @@
         const now = activity();
         announce(now !== said ? now : presenceChange(before, presence()));
       });
-    } else if (decision === "resync" && Date.now() - askedAt > 2000) {
-      askedAt = Date.now();
-      join();
+    } else if (decision === "resync") {
+      catchUp();
     }
   });
   socket.on("removed", function () {
@@ -266,18 +281,30 @@
     window.location.reload();
   });
 
-  // The acting phone also gets its own answer over HTTP. When a newer push came first, the answer's live
-  // regions are older than the screen and are dropped; its own parts (a cleared form, a message) still apply.
+  // The acting phone gets its own change in its answer, the push leaves it out: an answer one version on
+  // applies as a push would. When the push came anyway (the request left before the socket was up), the answer's
+  // live regions are already on screen, or older, and are dropped; when a change this phone has not seen yet
+  // came between, they are dropped too and the whole screen is asked for. Its own parts (a cleared form, a
+  // message) always apply.
   const liveRegions = new Set(room.dataset.regions.split(" "));
   let focusedBefore = null;
   let sectionBefore = null;
+  let ownChange = null;  // what after:swap needs to announce this phone's own change and keep what it opened
   document.addEventListener("htmx:before:swap", function (event) {
     focusedBefore = document.activeElement && document.activeElement.id;
     const section = document.activeElement && document.activeElement.closest("section[id]");
     sectionBefore = section && section.id;
+    ownChange = null;
     const response = event.detail.ctx.response;
     const header = response && response.headers.get("X-Room-Version");
-    if (!header || Number(header) >= version) return;
+    if (!header) return;
+    const answered = Number(header);
+    if (answered === version + 1) {
+      setVersion(answered);
+      ownChange = { said: activity(), before: presence(), reopen: keepOpen() };
+      return;
+    }
+    if (answered > version) catchUp();
     const tasks = event.detail.tasks;
     for (let i = tasks.length - 1; i >= 0; i--) {
       if (tasks[i].target && liveRegions.has(tasks[i].target.id)) tasks.splice(i, 1);
@@ -292,6 +319,10 @@
     if (!ctx || !ctx.response) return;
     const source = ctx.sourceElement;
     afterChange();
+    if (ownChange) {
+      ownChange.reopen();
+      checkEditor();
+    }
     if (ctx.target === editor) {
       const heading = editor.querySelector("h2");
       if (heading) heading.focus();
@@ -303,6 +334,9 @@
     }
     const message = notices.querySelector(".melding");
     if (message) announce(message.textContent.trim());
+    if (ownChange && !message) {
+      announce(activity() !== ownChange.said ? activity() : presenceChange(ownChange.before, presence()));
+    }
     const wanted = ctx.response.headers.get("X-Focus");
     const again = focusedBefore && document.getElementById(focusedBefore);
     const target = wanted ? room.querySelector(wanted)
@@ -372,7 +406,8 @@
       const notice = document.createElement("p");
       notice.className = "melding fout";
       notice.dataset.stale = "true";
-      notice.textContent = live ? "Iemand anders heeft dit net veranderd. Sla je tekst op: dan zie je beide versies."
+      const who = (live && live.dataset.editedBy) || "Iemand anders";
+      notice.textContent = live ? who + " heeft dit net veranderd. Sla je tekst op: dan zie je beide versies."
         : "Iemand anders heeft dit net weggehaald.";
       form.querySelector("h2").after(notice);
     }
@@ -389,6 +424,16 @@
     close.closest("#kiezen, #voorbereiden").replaceChildren();
     const heading = firstHeading();
     if (heading) heading.focus();
+  });
+
+  // A button that leads to a field (beside the Akkoord, "Vul je mail in"): the field gets the focus, and on a
+  // phone the keyboard; it comes to the middle of the screen, clear of the bars.
+  room.addEventListener("click", function (event) {
+    const lead = event.target.closest("[data-focus]");
+    const field = lead && document.getElementById(lead.dataset.focus);
+    if (!field) return;
+    field.focus({ preventScroll: true });
+    field.scrollIntoView({ block: "center" });
   });
 
   // "<naam> is aan het typen": sent at most every 2 s while typing, shown for 4 s, never announced.

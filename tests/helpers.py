@@ -4,6 +4,7 @@ import re
 from itsdangerous import URLSafeTimedSerializer
 
 from tests.conftest import csrf_from
+from webapp.extensions import socketio
 
 
 def start_room(client, name="Sanne", role="student") -> str:
@@ -54,6 +55,28 @@ def seat_three(app):
     join(people["student"], code, "Sanne", "student")
     join(people["praktijkopleider"], code, "Kees", "praktijkopleider")
     return code, people
+
+
+def seated_with_phones(app):
+    """Three people at the table, each phone on the socket and up to date, with afspraken, a card marked to
+    discuss and a ticked checklist: every region has something to show. Disconnect the phones afterwards."""
+    code, people = seat_three(app)
+    phones = {}
+    for role, client in people.items():
+        phones[role] = socketio.test_client(app, flask_test_client=client)
+        phones[role].emit("join", {"code": code, "version": state(client, code)["version"]})
+    for n in range(3):
+        post_action(people["praktijkopleider"], code, "/agreements",
+                    {"what": f"Afspraak {n}", "who": "student", "when": "voor-volgend-gesprek"})
+    post_action(people["student"], code, "/cards/leren-05/prepare", {"prepared": "1"})
+    post_action(people["student"], code, "/checklist", {"item": "voor-0", "done": "1"})
+    return code, people, phones
+
+
+def hang_up(phones) -> None:
+    for phone in phones.values():
+        if phone.is_connected():
+            phone.disconnect()
 
 
 def agree(client, code, email="", remark=""):

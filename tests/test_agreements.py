@@ -2,6 +2,7 @@
 from datetime import date, timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 
 from tests.helpers import post_action, seat_three, state, text_of
 from webapp.extensions import socketio
@@ -157,3 +158,50 @@ def test_a_room_holds_at_most_a_hundred_afspraken(app, table):
         db.session.commit()
     response = add(people["student"], code)
     assert response.status_code == 409 and "Haal er eerst een weg" in response.get_data(as_text=True)
+
+
+def test_a_refused_edit_or_delete_says_who_changed_the_afspraak_by_name(app, table):
+    code, people = table
+    add(people["student"], code, what="Elke week een gesprek van tien minuten.")
+    agreement = state(people["student"], code)["agreements"][0]
+    post_action(people["praktijkopleider"], code, f"/agreements/{agreement['id']}",
+                {"what": "Elke maandag een gesprek van tien minuten.", "who": ["student", "praktijkopleider"],
+                 "when": "voor-volgend-gesprek", "rev": agreement["rev"]})
+    stale = post_action(people["stagedocent"], code, f"/agreements/{agreement['id']}",
+                        {"what": "Elke week een gesprek van een kwartier.", "who": ["student"],
+                         "when": "voor-volgend-gesprek", "rev": agreement["rev"]})
+    assert stale.status_code == 409
+    conflict = text_of(stale.get_data(as_text=True))
+    assert "Kees heeft deze afspraak net veranderd. Kijk naar beide versies." in conflict
+    assert "Nu opgeslagen Elke maandag een gesprek van tien minuten. Wie: Sanne, Kees" in conflict
+    assert "Jouw tekst Elke week een gesprek van een kwartier. Wie: Sanne ·" in conflict
+    assert "Iemand anders" not in conflict and "Wie: Student" not in conflict
+
+    refused = post_action(people["student"], code, f"/agreements/{agreement['id']}/delete", {"rev": agreement["rev"]})
+    assert refused.status_code == 409
+    assert "Kees heeft deze afspraak net veranderd. Wil je hem nog steeds weghalen?" in text_of(
+        refused.get_data(as_text=True))
+
+
+def test_the_afspraken_say_who_by_name_and_follow_who_comes_in(app):
+    """Who does an afspraak: the names of who hold its roles, the role while nobody does; the form offers each
+    role by name. When Kees comes in, every phone's afspraken say Kees."""
+    from tests.helpers import join, start_room
+
+    docent, student, opleider = app.test_client(), app.test_client(), app.test_client()
+    code = start_room(docent, "Marieke", "stagedocent")
+    join(student, code, "Sanne", "student")
+    add(docent, code, who=("student", "praktijkopleider"))
+    region = text_of(str(BeautifulSoup(student.get(f"/r/{code}").get_data(as_text=True), "html.parser")
+                         .find(id="afspraken")))
+    assert "Wie: Sanne, Praktijkopleider" in region
+    assert "Sanne student" in region and "Marieke stagedocent" in region and "Kees" not in region
+    listener = socketio.test_client(app, flask_test_client=student)
+    listener.emit("join", {"code": code, "version": state(student, code)["version"]})
+    listener.get_received()
+
+    join(opleider, code, "Kees", "praktijkopleider")
+    pushed = text_of([e["args"][0] for e in listener.get_received() if e["name"] == "update"][-1]
+                     ["fragments"]["afspraken"])
+    assert "Wie: Sanne, Kees" in pushed and "Kees praktijkopleider" in pushed
+    listener.disconnect()

@@ -50,7 +50,7 @@ def test_the_student_can_pick_a_card(table):
 
 def test_a_phase_change_reaches_everyone(table):
     code, people, phones = table
-    assert state(people["student"], code)["phase"] == "voorbereiden"
+    assert state(people["student"], code)["phase"] == "kennismaken"
     post_action(people["student"], code, "/phase", {"phase": "leren"})
     body = state(people["praktijkopleider"], code)
     assert body["phase"] == "leren"
@@ -63,7 +63,7 @@ def test_a_phase_change_reaches_everyone(table):
 
 def test_the_praktijkopleider_waits_instead_of_getting_a_button(table):
     code, people, phones = table
-    post_action(people["stagedocent"], code, "/phase", {"phase": "kennismaken"})
+    post_action(people["stagedocent"], code, "/phase", {"phase": "leren"})
     opleider_html = last_update(phones["praktijkopleider"])["fragments"]["stap"]
     assert "Wacht op de student of de stagedocent" in opleider_html
     assert "knop-verder" not in opleider_html
@@ -88,7 +88,7 @@ def test_the_stappenplan_is_a_guide_those_who_lead_skip_or_go_back_to_any_step(t
     assert "Ga met iedereen naar Afronden" in looked and "Jouw taak als stagedocent" in looked
     assert "Ga met iedereen naar" not in people["praktijkopleider"].get(f"/r/{code}/fasen/afronden").get_data(
         as_text=True)
-    for who, phase in (("stagedocent", "afronden"), ("student", "leren"), ("student", "voorbereiden")):
+    for who, phase in (("stagedocent", "afronden"), ("student", "leren"), ("student", "kennismaken")):
         assert post_action(people[who], code, "/phase", {"phase": phase}).status_code == 200
         assert state(people["praktijkopleider"], code)["phase"] == phase
     assert post_action(people["praktijkopleider"], code, "/phase", {"phase": "leren"}).status_code == 403

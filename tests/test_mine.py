@@ -261,15 +261,19 @@ def test_signing_out_and_the_end_of_a_sign_in(app, two_docents):
     out = laptop.post("/mijn-gesprekken/uitloggen", data={"csrf_token": token})
     assert out.status_code == 303 and laptop.get("/mijn-gesprekken").status_code == 302
     assert "Je bent uitgelogd." in text_of(laptop.get(out.location).get_data(as_text=True))
+    with laptop.session_transaction() as cookie:
+        assert "@" not in str(dict(cookie))  # her address went with the sign-in
 
     later = signed_in(app, app.test_client(), MARIEKE)
-    with later.session_transaction() as cookie:
-        assert "@" not in str(dict(cookie)) and "_id" not in cookie  # the key, no address, no client hash
+    with later.session_transaction() as cookie:  # the key; her own address, as she asked here; no client hash
+        assert cookie["mine_address"] == MARIEKE and "_id" not in cookie
     with app.app_context():  # a working day later
         db.session.scalar(select(SignIn).where(SignIn.used_at.is_not(None))).used_at -= \
             timedelta(hours=accounts.SIGNED_IN_HOURS)
         db.session.commit()
     assert later.get("/mijn-gesprekken").status_code == 302
+    with later.session_transaction() as cookie:
+        assert "@" not in str(dict(cookie))  # the end of the sign-in took her address out of the cookie
     with app.app_context():  # an ended sign-in keeps no row
         accounts.forget_old()
         db.session.commit()

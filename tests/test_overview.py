@@ -3,29 +3,41 @@ built with the same number of SQL statements for one stage as for thirty; the pr
 and one next conversation per stage, which the overview opens instead of planning another."""
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
+import pytest
 from sqlalchemy import event, select
 
 from tests.conftest import csrf_from
 from tests.helpers import agree, post_action, seat_three, state, text_of
-from tests.test_mine import MARIEKE, signed_in
+from tests.test_mine import MARIEKE, ask_link, queued_link, signed_in, use_link
+from tests.test_planning import open_link, planned_room
+from tests.test_seats import invitation_link
+from tests.test_series import one_tap
+from tests.test_stale_regions import what_differs
+from tests.test_sync import Phone
 from webapp.domain import accounts
+from webapp.domain.dates import dutch_moment
 from webapp.extensions import db
 from webapp.models import Participant, Record, Room, Series, SeriesMember
 from webapp.models.room import Admission, RoomStatus, utcnow
 
 KEES = "kees@bakkerij.example"
+SANNE = "sanne@student.example"
+GARAGE = "Garage De Vries"
+# Where the stages of make_stages are: Kees's two at his bakery, the others each somewhere of their own.
+WORKPLACES = ("Kapsalon Noor", "Garage De Vries", "Hotel Zeezicht", "Zorgcentrum De Linde", "Drukkerij Smit")
 
 
 def make_stages(app, count: int, first: int = 0) -> None:
     """`count` stages of Marieke's, straight into the database: a begin conversation held 20 days ago with its
     verslag (one afspraak), and for every other one the midden conversation planned in 5 days. Kees is the
-    praktijkopleider of the first two of all; the others have their own."""
+    praktijkopleider of the first two of all, at his bakery; the others have their own, elsewhere."""
     now = utcnow()
     with app.app_context():
         for n in range(first, first + count):
-            series = Series(created_at=now, touched_at=now, keep_until=now + timedelta(days=5))
+            series = Series(created_at=now, touched_at=now, keep_until=now + timedelta(days=5),
+                            workplace="Bakkerij Kok" if n < 2 else WORKPLACES[n % len(WORKPLACES)])
             db.session.add(series)
             db.session.flush()
             held = now - timedelta(days=20)
@@ -98,6 +110,10 @@ def test_each_row_says_who_when_and_what_needs_doing_and_sorts_and_filters(app):
     assert [row.split()[0] for row in by_next][:2] == ["StudentB1", "StudentD3"]
     named = rows(marieke.get("/mijn-gesprekken?zoek=studentc").get_data(as_text=True))
     assert len(named) == 1 and "StudentC2" in named[0]
+    # Where each stage is, and found by it.
+    assert "Bakkerij Kok" in listed[0] and "Hotel Zeezicht" in listed[2]
+    at_the_bakery = rows(marieke.get("/mijn-gesprekken?zoek=bakkerij").get_data(as_text=True))
+    assert [row.split()[0] for row in at_the_bakery] == ["StudentA0", "StudentB1"]
     assert len(rows(marieke.get("/mijn-gesprekken?nu=1").get_data(as_text=True))) == 4
     # One click opens the stage.
     path = re.search(r'href="(/mijn-gesprekken/stage/\d+)"', marieke.get("/mijn-gesprekken").get_data(as_text=True))
@@ -184,3 +200,123 @@ def test_the_stagedocent_sets_the_moment_in_the_stage_and_nobody_else(app):
     assert state(people["student"], code)["stage_moment"] == "eind"
     assert "Dit gesprek is aan het eind van de stage." in text_of(people["student"].get(f"/r/{code}")
                                                                     .get_data(as_text=True))
+
+
+def test_the_sent_conversation_names_the_next_one_by_its_date_never_its_code(app):
+    """After sending, the conversation's screen says when the next one is (not its gesprekscode), and the phones
+    still on it follow that conversation: another date, and its start."""
+    code, people = seat_three(app)
+    post_action(people["stagedocent"], code, "/close")
+    day = (datetime.now() + timedelta(days=40)).date()
+    post_action(people["stagedocent"], code, "/next-meeting", {"next_date": day.isoformat(), "next_time": "10:00"})
+    for client in people.values():
+        agree(client, code)
+    post_action(people["stagedocent"], code, "/finalize")
+    with app.app_context():
+        follow_up = db.session.scalar(select(Room.code).where(Room.previous_room_id == select(Room.id).where(
+            Room.code == code).scalar_subquery()))
+    phones = [Phone(app, people[role], code, name, role) for role, name in (("student", "Sanne"),
+                                                                              ("praktijkopleider", "Kees"))]
+    shown = phones[0].text("verslag")
+    assert f"Het volgende gesprek is op {dutch_moment(datetime.combine(day, time(10)))}. Jouw plek staat klaar." \
+        in shown
+    assert follow_up not in shown and f"{follow_up[:4]}-{follow_up[4:]}" not in shown
+
+    assert one_tap(people["stagedocent"], code, follow_up).status_code == 200
+    later = day + timedelta(days=2)
+    assert post_action(people["stagedocent"], follow_up, "/plan",
+                       {"date": later.isoformat(), "time": "11:30"}).status_code == 200
+    assert what_differs(*phones) == []
+    moved = dutch_moment(datetime.combine(later, time(11, 30)))
+    assert all(f"Het volgende gesprek is op {moved}." in phone.text("verslag") for phone in phones)
+
+    assert post_action(people["stagedocent"], follow_up, "/start").status_code == 200
+    assert what_differs(*phones) == []
+    assert all("Het volgende gesprek is begonnen op" in phone.text("verslag") for phone in phones)
+    for phone in phones:
+        phone.sio.disconnect()
+
+
+def planned_at_the_garage(app, docent) -> str:
+    """Marieke plans Sanne's first conversation at Garage De Vries, with her own address and Sanne's; Kees only
+    by name."""
+    return planned_room(docent, workplace=GARAGE, **{"email-stagedocent": MARIEKE, "name-student": "Sanne",
+                                                     "email-student": SANNE, "name-praktijkopleider": "Kees"})
+
+
+def held_and_sent(app, docent, code, next_day: str | None = None):
+    """Sanne takes up her link; they hold the conversation (Kees does not come) and send it, with the next date
+    when given. Returns Sanne's browser."""
+    sanne = app.test_client()
+    assert open_link(sanne, invitation_link(app, SANNE), "Sanne").status_code == 303
+    assert post_action(docent, code, "/start").status_code == 200
+    assert post_action(docent, code, "/close").status_code == 200
+    if next_day:
+        assert post_action(docent, code, "/next-meeting", {"next_date": next_day, "next_time": "10:00"}
+                           ).status_code == 200
+    assert agree(docent, code, MARIEKE).status_code == 200
+    assert agree(sanne, code, SANNE).status_code == 200
+    assert post_action(docent, code, "/finalize", {"force": "1"}).status_code == 200
+    return sanne
+
+
+@pytest.fixture
+def no_next_yet(app):
+    """The garage stage after its first conversation, sent with a next date, whose planned conversation Marieke
+    then deleted: the stage has an agreed date and no next conversation."""
+    docent = app.test_client()
+    code = planned_at_the_garage(app, docent)
+    day = (datetime.now() + timedelta(days=40)).date().isoformat()
+    sanne = held_and_sent(app, docent, code, day)
+    with app.app_context():
+        first = db.session.scalar(select(Room).where(Room.code == code))
+        series_id = first.series_id
+        follow_up = db.session.scalar(select(Room.code).where(Room.previous_room_id == first.id))
+    assert one_tap(docent, code, follow_up).status_code == 200
+    assert post_action(docent, follow_up, "/delete").status_code in (200, 303)
+    return {"series": series_id, "day": day, "code": code, "sanne": sanne}
+
+
+def test_planning_from_the_overview_fills_in_what_is_known(app, no_next_yet):
+    """Her own address (she asked for her link on this laptop), the agreed date, the people and where the stage is;
+    nobody else's address, as none is kept: the form says how the others come in."""
+    series_id = no_next_yet["series"]
+    laptop = signed_in(app, app.test_client(), MARIEKE)
+    assert GARAGE in rows(laptop.get("/mijn-gesprekken").get_data(as_text=True))[0]
+    stage = laptop.get(f"/mijn-gesprekken/stage/{series_id}").get_data(as_text=True)
+    assert "Bedrijf: Garage De Vries" in text_of(stage) and f'href="/plannen?serie={series_id}"' in stage
+    html = laptop.get(f"/plannen?serie={series_id}").get_data(as_text=True)
+    for field, value in (("email-stagedocent", MARIEKE), ("date", no_next_yet["day"]), ("time", "10:00"),
+                         ("name-stagedocent", "Marieke"), ("name-student", "Sanne"), ("name-praktijkopleider", "Kees"),
+                         ("workplace", GARAGE)):
+        assert re.search(rf'name="{field}"[^>]*value="{re.escape(value)}"', html), field
+    assert SANNE not in html
+    said = text_of(html)
+    assert "We bewaren de e-mailadressen van de anderen niet." in said
+    assert "Sanne vindt dit gesprek in Mijn gesprekken, met het e-mailadres van de vorige keer." in said
+    assert "Kees gaf de vorige keer geen e-mailadres. Vul het in om Kees een link te mailen." in said
+
+    # The form as shown invites her at her own address, and keeps the stage where it is.
+    fields = dict(re.findall(r'name="([a-z-]+)"[^>]*value="([^"]*)"', html))
+    fields.update(moment="midden", csrf_token=csrf_from(html))
+    planned = laptop.post("/plannen", data=fields)
+    assert planned.status_code == 303, text_of(planned.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.get(Series, series_id).workplace == GARAGE
+    assert invitation_link(app, MARIEKE)
+
+
+def test_only_the_browser_that_asked_for_the_link_fills_in_the_address_and_a_student_is_told_who_makes_links(
+        app, no_next_yet):
+    series_id = no_next_yet["series"]
+    phone, laptop = app.test_client(), app.test_client()
+    ask_link(phone, MARIEKE)  # asked on her phone, the mail opened on her laptop
+    assert use_link(laptop, queued_link(app, MARIEKE)).status_code == 303
+    html = laptop.get(f"/plannen?serie={series_id}").get_data(as_text=True)
+    assert 'name="workplace"' in html and MARIEKE not in html
+
+    sanne = signed_in(app, app.test_client(), SANNE)
+    said = text_of(sanne.get(f"/plannen?serie={series_id}").get_data(as_text=True))
+    assert "Marieke vindt dit gesprek in Mijn gesprekken" in said
+    assert "Kees gaf de vorige keer geen e-mailadres. De stagedocent kan een link voor Kees maken." in said
+    assert 'id="plan-email-praktijkopleider"' not in sanne.get(f"/plannen?serie={series_id}").get_data(as_text=True)

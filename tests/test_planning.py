@@ -10,7 +10,7 @@ from tests.helpers import post_action, state, text_of
 from tests.test_closing_mail import deliver, smtp  # noqa: F401  (the real SMTP server on loopback)
 from webapp.domain.content import get_content
 from webapp.extensions import db
-from webapp.models import Participant, Room
+from webapp.models import Participant, Room, Series
 
 NEXT_WEEK = (date.today() + timedelta(days=7)).isoformat()
 LINK = re.compile(r"http://localhost/r/([A-Z0-9]+)/welkom/([A-Za-z0-9_-]+)")
@@ -178,12 +178,22 @@ def test_a_planned_conversation_is_kept_until_after_its_date(app):
     ({"date": "8-12-2026"}, "Kies een geldige datum"),
     ({"email-student": "sanne@"}, "Dit e-mailadres klopt niet"),
     ({"moment": "ergens"}, "begin, in het midden of aan het eind"),
+    ({"workplace": "Garage " * 12}, "De naam van het bedrijf is te lang. Gebruik hoogstens 80 tekens."),
+    ({"workplace": "garage-devries.example"}, "Een naam kan geen webadres of e-mailadres zijn."),
 ])
 def test_a_planning_form_with_a_mistake_says_what_to_fix_and_keeps_what_was_typed(client, fields, message):
     response = plan(client, **{"name-praktijkopleider": "Kees", **fields})
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and message in page
     assert 'value="Kees"' in page
+
+
+def test_where_the_stage_is_is_kept_for_the_stage_cleaned_and_optional(app):
+    for typed, kept in (("  Garage\u200b De\tVries ", "Garage De Vries"), ("", None), (" - ", None)):
+        code = planned_room(app.test_client(), workplace=typed)
+        with app.app_context():
+            room = db.session.query(Room).filter_by(code=code).one()
+            assert db.session.get(Series, room.series_id).workplace == kept, typed
 
 
 def test_the_planned_screen_opens_on_the_preparation_with_the_date_and_the_role(app):

@@ -69,9 +69,9 @@ def test_a_change_from_someone_taken_out_while_it_was_on_its_way_changes_nothing
         with db.engine.begin() as meanwhile:  # the stagedocent takes her out first
             meanwhile.execute(update(Participant).where(Participant.id == sanne.id).values(removed_at=utcnow()))
         with pytest.raises(RoomError) as refused:
-            meeting.set_phase(room, sanne, "kennismaken")
+            meeting.set_phase(room, sanne, "leren")
         assert refused.value.status == 403 and "uit dit gesprek gehaald" in refused.value.message
-    assert state(people["stagedocent"], code)["phase"] != "kennismaken"
+    assert state(people["stagedocent"], code)["phase"] != "leren"
 
 
 def test_names_and_texts_lose_what_cannot_be_seen(app):

@@ -80,6 +80,8 @@ def test_a_whole_stage_reads_the_same_everywhere(app, today):
     # Sending made the next conversation, on the agreed date, one moment further, for the same three.
     midden = next_code(app, begin)
     assert midden is not None
+    sent = text_of(people["praktijkopleider"].get(f"/r/{begin}").get_data(as_text=True))
+    assert "Het volgende gesprek is op dinsdag 3 november 2026 om 10:00." in sent and midden not in sent
     everyone_taps_into(people, begin, midden)
     seen = state(people["student"], midden)
     assert (seen["status"], seen["planned_for"][:16], seen["stage_moment"]) == ("planned", "2026-11-03T10:00",

@@ -63,7 +63,7 @@ def test_a_sent_conversation_shows_the_planned_next_one_at_once(app):
     phones = [Phone(app, docent, code, "Marieke", "stagedocent"), Phone(app, student, code, "Sanne", "student")]
     plan_next_from_mijn_gesprekken(app, code)
     assert what_differs(*phones) == []
-    assert all("Er is een vervolggesprek" in phone.text("verslag") for phone in phones)
+    assert all("Het volgende gesprek is" in phone.text("verslag") for phone in phones)
 
 
 def test_a_vervolggesprek_shows_in_every_conversation_of_the_series(app):
@@ -88,7 +88,7 @@ def test_deleting_a_conversation_updates_the_vervolggesprek_that_looked_back_on_
 def test_deleting_a_vervolggesprek_updates_the_conversation_before_it(app):
     first, second, docent, student = a_series_of_two(app)
     phones = [Phone(app, docent, first, "Marieke", "stagedocent"), Phone(app, student, first, "Sanne", "student")]
-    assert all("Er is een vervolggesprek" in phone.text("verslag") for phone in phones)
+    assert all("Het volgende gesprek is" in phone.text("verslag") for phone in phones)
     assert post_action(docent, second, "/delete").status_code == 200
     assert what_differs(*phones) == []
-    assert not any("Er is een vervolggesprek" in phone.text("verslag") for phone in phones)
+    assert not any("Het volgende gesprek is" in phone.text("verslag") for phone in phones)

@@ -3,6 +3,7 @@ code kept, and the join form that names who holds each role while the room fills
 360 x 740, focus, 200 % text, axe) is tests/e2e/test_start_and_join.py."""
 import re
 
+from tests.conftest import csrf_from
 from tests.helpers import join, post_action, start_room, text_of
 from webapp.domain import codes
 from webapp.extensions import db
@@ -101,3 +102,36 @@ def test_once_the_docent_lets_one_more_in_every_role_is_open(app):
     html = newcomer.get(f"/r/{code}").get_data(as_text=True)
     assert _role(html, "stagedocent") == "Stagedocent Marieke is er al"
     assert _role(html, "student") == "Student Sanne is er al"
+
+
+def test_out_of_code_tries_the_start_page_answers_under_the_code_field_with_the_code_kept(app):
+    """The budget for trying codes, used up: the same start page as for a wrong code, with the message under the
+    field and the code as typed, not a page of its own."""
+    app.config["JOIN_RATE_LIMIT"] = "2 per minute"
+    guesser = app.test_client()
+    for typed in ("abcd-efgh", "abcd-efg2"):
+        assert guesser.get(f"/join?code={typed}").status_code == 404
+    response = guesser.get("/join?code=abcd-efg3")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 429
+    field = _code_field(html)
+    assert 'value="abcd-efg3"' in field and 'aria-invalid="true"' in field and "autofocus" in field
+    assert 'aria-describedby="code-error"' in field
+    message = re.search(r'<p class="melding fout" role="alert" id="code-error">(.*?)</p>', html, re.S).group(1)
+    assert re.fullmatch(r"Te veel pogingen\. Probeer het over (een minuut|\d minuten) opnieuw\.", message), message
+    assert html.index('id="code"') < html.index('id="code-error"')
+    assert "Start een gesprek" in html
+
+
+def test_out_of_starts_the_start_form_says_so_with_the_name_kept(app):
+    app.config["CREATE_RATE_LIMIT"] = "1 per hour"
+    client = app.test_client()
+    start_room(client)
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    response = client.post("/rooms", data={"name": "Sanne", "role": "student", "csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert re.search(r'<details id="nu-starten" open>', html)
+    message = re.search(r'id="start-error">(.*?)</p>', html, re.S).group(1)
+    assert re.fullmatch(r"Te veel pogingen\. Probeer het over (een uur|\d+ minuten) opnieuw\.", message), message
+    assert re.search(r'<input id="start-name"[^>]*value="Sanne"', html)

@@ -497,13 +497,10 @@ WALK = [
          post(lambda g, w: f"/cards/{a_card('praktijkopleider', 'begeleiden')(g, w)}/prepare", prepared="1")),
     Step("Sanne", "marks a card to discuss with Marieke alone",
          post(lambda g, w: f"/cards/{a_card('student', 'leren', private=True)(g, w)}/prepare", prepared="1")),
-    # The stappenplan, forward and back
-    Step("Sanne", "moves on to Kennismaken", phase("kennismaken")),
+    # The stappenplan, forward and back (a quick conversation starts at Kennismaken: nobody was asked to prepare)
     Step("Marieke", "moves on to Leren", phase("leren")),
     Step("Marieke", "goes back to Kennismaken", phase("kennismaken")),
-    Step("Sanne", "goes back to Voorbereiden", phase("voorbereiden")),
-    Step("Sanne", "moves on to Kennismaken", phase("kennismaken")),
-    Step("Marieke", "moves on to Leren", phase("leren")),
+    Step("Sanne", "moves on to Leren", phase("leren")),
     # Cards and notes
     Step("Sanne", "draws a card from Leren", post("/cards/draw", deck="leren")),
     Step("Sanne", "writes a note on the card", note("Ik snap niet goed wat hier bedoeld wordt.")),

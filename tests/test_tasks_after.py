@@ -172,7 +172,7 @@ def test_the_vervolggesprek_opens_with_the_previous_tasks_the_viewers_own_first(
     for role in ("student", "praktijkopleider"):
         page = text_of(people[role].get(f"/r/{new_code}").get_data(as_text=True))
         terugblik = between(page, "Terugblik", "Lees het verslag van")
-        assert "Wat is ervan terechtgekomen? Praat er kort over." in terugblik
+        assert "Hoe ging het ermee? Praat er kort over." in terugblik
         assert FOR_SANNE in terugblik and FOR_KEES in terugblik
         mine = terugblik.index("Jouw taken van vorige keer")
         assert mine < min(terugblik.index(f"Taken van {NAMES[other]}") for other in NAMES if other != role)

@@ -1,12 +1,16 @@
 """Everything says whose: a stagedocent with thirty students, or a workplace with three interns, tells every mail,
 calendar item, page and PDF apart by the student's name; and the verslag hands nobody a task the app already did."""
 import json
+import re
 from datetime import date, timedelta
+from io import BytesIO
 
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from tests.helpers import agree, post_action, seat_three, text_of
-from tests.test_mine import MARIEKE, ask_link
+from tests.test_mine import MARIEKE, ask_link, signed_in
+from tests.test_overview import GARAGE, SANNE, held_and_sent, planned_at_the_garage, rows
 from tests.test_planning import LINK, planned_room
 from webapp.domain import outbox
 from webapp.extensions import db
@@ -58,6 +62,43 @@ def test_every_mail_and_every_pdf_names_the_student(app):
     page = people["praktijkopleider"].get(f"/r/{table}/record").get_data(as_text=True)
     assert "<title>Verslag stagegesprek Sanne van" in page
 
-    # The stagedocent's "na" tasks: the app sent the afspraken to all three; nobody is asked to.
+    # The stagedocent's "na" tasks: the app sent the afspraken to all three, and planned the next conversation on
+    # the date set; nobody is asked to.
     verslag = next(m for m in sent if m.kind == outbox.VERSLAG and m.recipient == MARIEKE)
     assert "Stuur de afspraken naar alle drie" not in verslag.text_body
+    assert "- Plan het volgende gesprek." not in verslag.text_body
+
+
+def test_where_the_stage_is_names_it_everywhere(app):
+    """Given when planning, the workplace is in the invitation's subject, text and calendar item, the welcome
+    page, the overview and the stage's page, and the verslag's title (page, mail, PDF) and its calendar item."""
+    docent = app.test_client()
+    code = planned_at_the_garage(app, docent)
+    [invitation] = [m for m in queued(app) if m.kind == outbox.INVITATION and m.recipient == SANNE]
+    assert invitation.subject.startswith("Uitnodiging stagegesprek Sanne (Garage De Vries) op ")
+    assert "Marieke nodigt je uit voor een stagegesprek van Sanne bij Garage De Vries op" in invitation.text_body
+    [ics] = json.loads(invitation.attachments)
+    assert "SUMMARY:Stagegesprek Sanne (Garage De Vries)" in ics["content"]
+    assert "SUMMARY:Stagegesprek Sanne (Garage De Vries)" in docent.get(f"/r/{code}/gesprek.ics").get_data(
+        as_text=True)
+    welcome = app.test_client().get(LINK.search(invitation.text_body).group(0)).get_data(as_text=True)
+    assert "Uitnodiging voor het stagegesprek van Sanne bij Garage De Vries" in text_of(welcome)
+    assert "<title>Uitnodiging stagegesprek Sanne (Garage De Vries) · Stagegesprek</title>" in welcome
+
+    planned = max(m.id for m in queued(app))
+    held_and_sent(app, docent, code, NEXT)
+    title = re.compile(r"Verslag stagegesprek Sanne \(Garage De Vries\) van \d+ [a-z]+ \d{4}")
+    verslag = next(m for m in queued(app) if m.kind == outbox.VERSLAG and m.recipient == SANNE)
+    assert title.fullmatch(verslag.subject) and verslag.text_body.startswith(verslag.subject)
+    assert f"<h1 style=\"font-size: 22px;\">{verslag.subject}</h1>" in verslag.html_body
+    attachments = {a["mimetype"]: a for a in json.loads(verslag.attachments)}
+    assert "SUMMARY:Stagegesprek Sanne (Garage De Vries)" in attachments["text/calendar"]["content"]
+    assert f"<h1>{verslag.subject}</h1>" in docent.get(f"/r/{code}/record").get_data(as_text=True)
+    pdf = PdfReader(BytesIO(docent.get(f"/r/{code}/record.pdf").data))
+    assert pdf.metadata.title == verslag.subject and verslag.subject in " ".join(pdf.pages[0].extract_text().split())
+    follow_up = [m for m in queued(app) if m.kind == outbox.INVITATION and m.id > planned]
+    assert follow_up and all("Sanne (Garage De Vries)" in m.subject for m in follow_up)
+
+    marieke = signed_in(app, app.test_client(), MARIEKE)
+    [row] = rows(marieke.get("/mijn-gesprekken").get_data(as_text=True))
+    assert row.startswith(f"Sanne {GARAGE} Kees")

@@ -135,8 +135,10 @@ def watch_load(app: Flask) -> None:
 
 
 def refuse_newcomers_when_busy():
-    """The rule: when busy, only a conversation this browser has a seat in is served (and ALWAYS_SERVED)."""
-    if request.endpoint in ALWAYS_SERVED or busy() is None or _knows_this_room():
+    """The rule: when busy, only a conversation this browser has a seat in is served (and ALWAYS_SERVED). A seated
+    phone's request is served without asking whether the process is busy: counting the seated sockets walks every
+    connection of the process, and the answer would not matter."""
+    if request.endpoint in ALWAYS_SERVED or _knows_this_room() or busy() is None:
         return None
     response = make_response(error_response(BUSY, 503))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -48,10 +48,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def too_many(error: RateLimitExceeded):
-        """What was asked too often (the limit's own message, if it has one) and how long to wait: the limit that
-        was hit says when its window ends (a minute for codes, an hour for a sign-in link)."""
-        wait = limiter.current_limit.reset_at - time.time()
-        return error_response(f"{error.limit.error_message or MESSAGES[429]} {_try_again_in(wait)}", 429)
+        return error_response(too_many_message(error), 429)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -62,6 +59,14 @@ def init_app(app: Flask) -> None:
     def unexpected(error: Exception):
         app.logger.exception("Unhandled error", exc_info=error)
         return error_response(MESSAGES[500], 500)
+
+
+def too_many_message(error: RateLimitExceeded) -> str:
+    """What was asked too often (the limit's own message, if it has one) and how long to wait: the limit that was
+    hit says when its window ends (a minute for codes, an hour for a sign-in link). A page with a form says it
+    there (the start page: webapp/views/main.py); everything else answers with error_response."""
+    wait = limiter.current_limit.reset_at - time.time()
+    return f"{error.limit.error_message or MESSAGES[429]} {_try_again_in(wait)}"
 
 
 def _try_again_in(seconds: float) -> str:

@@ -22,6 +22,7 @@ width as soon as something sticks out, so `scrollWidth <= innerWidth` would alwa
 """
 import gzip
 import json
+import re
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -164,8 +165,22 @@ def page_weight(page) -> dict:
     return weight
 
 
+def weight_by_file(weight: dict) -> dict[str, float]:
+    """KB compressed per part, named as the README names them: "the page" (its HTML), then each script and
+    stylesheet by its file name."""
+    parts = {"the page": sum(weight["html"].values()) / 1024}
+    parts.update({path.rsplit("/", 1)[-1]: size / 1024
+                  for kind in ("scripts", "stylesheets") for path, size in weight[kind].items()})
+    return parts
+
+
 def describe_weight(weight: dict) -> str:
-    """One line for a README: 'N KB compressed (M KB uncompressed): file sizes...'."""
-    files = ", ".join(f"{path} {size / 1024:.1f}" for kind in ("html", "scripts", "stylesheets")
-                      for path, size in weight[kind].items())
-    return f"{weight['total'] / 1024:.1f} KB compressed ({weight['raw'] / 1024:.1f} KB uncompressed): {files}"
+    """The line for the README: 'N KB compressed (the page 4.4, htmx.min.js 13.1, ...)' (stated_weight reads it)."""
+    parts = ", ".join(f"{name} {kb:.1f}" for name, kb in weight_by_file(weight).items())
+    return f"{weight['total'] / 1024:.1f} KB compressed ({parts})"
+
+
+def stated_weight(text: str) -> tuple[float, dict[str, float]]:
+    """The total and the parts, in KB, of the one describe_weight line in `text` (the README)."""
+    [(total, parts)] = re.findall(r"([\d.]+) KB compressed \(([^)]*)\)", " ".join(text.split()))
+    return float(total), {name: float(kb) for name, kb in (part.rsplit(" ", 1) for part in parts.split(", "))}

@@ -11,11 +11,10 @@ pytestmark = pytest.mark.e2e
 
 def test_three_phones_share_the_card_the_phase_and_the_afspraken(three):
     docent, student, opleider = three
-    student.get_by_role("button", name="Verder: Kennismaken").click()
     student.get_by_role("button", name="Verder: Leren").click()
     for page in three:
         expect(page.locator("#fase")).to_have_attribute("data-phase", "leren")
-        expect(page.locator("#fase")).to_contain_text("Stap 3 van 6: Leren")
+        expect(page.locator("#fase")).to_contain_text("Stap 2 van 5: Leren")
     expect(opleider.locator("#stap")).to_contain_text("Wacht op de student of de stagedocent")
 
     student.get_by_role("button", name="Trek: Leren").click()
@@ -36,7 +35,7 @@ def test_three_phones_share_the_card_the_phase_and_the_afspraken(three):
     add_agreement(docent, "Sanne vraagt elke vrijdag om feedback.", who=("Student", "Praktijkopleider"))
     for page in three:
         expect(page.locator("#afspraken li")).to_have_count(1)
-        expect(page.locator("#afspraken")).to_contain_text("Wie: Student, Praktijkopleider")
+        expect(page.locator("#afspraken")).to_contain_text("Wie: Sanne, Kees")
 
     day = date.today() + timedelta(days=10)
     for text in ("Kees laat Sanne een dag meelopen met de bezorger.", "Marieke belt over twee weken."):
@@ -62,7 +61,7 @@ def test_an_edit_refused_for_an_old_rev_shows_both_versions_to_merge(three):
     opleider.locator("#bewerken").get_by_role("button", name="Opslaan").click()
     expect(student.locator("#afspraken")).to_contain_text("Elke maandag")
     expect(student.locator("#bewerk-what")).to_have_value("Elke week een kwartier praten.")  # not wiped
-    expect(student.locator("#bewerken")).to_contain_text("Iemand anders heeft dit net veranderd")
+    expect(student.locator("#bewerken")).to_contain_text("Kees heeft dit net veranderd")
     expect(docent.locator("#bewerk-what")).to_have_value("Elke maandag tien minuten praten.")  # untouched: follows
 
     student.locator("#bewerken").get_by_role("button", name="Opslaan").click()
@@ -77,13 +76,13 @@ def test_an_edit_refused_for_an_old_rev_shows_both_versions_to_merge(three):
 
 def test_looking_back_at_a_phase_stays_on_this_phone(three):
     docent, student, opleider = three
-    student.get_by_role("button", name="Verder: Kennismaken").click()
-    expect(opleider.locator("#fase")).to_have_attribute("data-phase", "kennismaken")
+    student.get_by_role("button", name="Verder: Leren").click()
+    expect(opleider.locator("#fase")).to_have_attribute("data-phase", "leren")
     opleider.get_by_text("Alle stappen").click()
-    opleider.get_by_role("button", name="Voorbereiden (gedaan)").click()
+    opleider.get_by_role("button", name="Kennismaken (gedaan)").click()
     expect(opleider.locator("#fase-inkijk")).to_contain_text("Je kijkt naar een andere fase")
     expect(student.locator("#fase-inkijk")).to_be_empty()
-    opleider.get_by_role("button", name="Terug naar nu: Kennismaken").click()
+    opleider.get_by_role("button", name="Terug naar nu: Leren").click()
     expect(opleider.locator("#fase-inkijk")).to_be_empty()
 
 

@@ -33,15 +33,20 @@ def text_scale(page, scale):
 
 
 def on_screen(locator) -> bool:
-    """Inside the viewport as the page stands, and not covered (by a bar): what the eye sees and the thumb taps."""
+    """Inside the viewport as the page stands, and not covered (by a bar) at its top or its foot: what the eye sees
+    and the thumb taps. A text box needs only its top: a tap on it brings it up above the keyboard anyway."""
     if not locator.count() or not locator.is_visible():
         return False
     return locator.evaluate("""element => {
         const box = element.getBoundingClientRect();
-        if (box.top < -0.5 || box.left < -0.5) return false;
-        if (box.bottom > innerHeight + 0.5 || box.right > innerWidth + 0.5) return false;
-        const hit = document.elementFromPoint(box.left + box.width / 2, box.top + Math.min(box.height / 2, 20));
-        return !!hit && (element === hit || element.contains(hit) || hit.contains(element));
+        const typed = element.matches('textarea');
+        if (box.top < -0.5 || box.left < -0.5 || box.right > innerWidth + 0.5) return false;
+        if (box.bottom > innerHeight + 0.5 && !typed) return false;
+        const inset = Math.min(box.height / 2, 20);
+        return [box.top + inset].concat(typed ? [] : [box.bottom - inset]).every(y => {
+            const hit = document.elementFromPoint(box.left + box.width / 2, y);
+            return !!hit && (element === hit || element.contains(hit) || hit.contains(element));
+        });
     }""")
 
 
@@ -130,35 +135,36 @@ def test_each_moment_shows_what_it_is_for_first_on_every_phone(live_server, phon
     counted = {}
     code = start(docent, live_server.url, "Marieke", "stagedocent")
 
-    # The lobby: the code large, the QR code, the link, and each name as they join.
-    lobby = ["#wachtkamer .room-code", "#wachtkamer .qr svg", "#wachtkamer .wachtkamer-namen"]
-    first_screen(docent, "0-wachtkamer", "stagedocent", lobby, also_at_100=["#wachtkamer a"])
+    # The lobby: the code large, the QR code, the link to share, and each name as they join.
+    lobby = ["#wachtkamer .room-code", "#wachtkamer .qr svg", "#wachtkamer .wachtkamer-namen",
+             "#wachtkamer .wachtkamer-link a"]
+    expect(docent.locator("#wachtkamer .wachtkamer-link a")).to_be_visible()
     join(student, live_server.url, code, "Sanne", "student")
     expect(docent.locator("#wachtkamer")).to_contain_text("Sanne", timeout=2000)
-    first_screen(student, "0-wachtkamer", "student", lobby)
+    for page, role in ((docent, "stagedocent"), (student, "student")):  # two names in: the lobby at its longest
+        first_screen(page, "0-wachtkamer", role, lobby)
     join(opleider, live_server.url, code, "Kees", "praktijkopleider")
     for page in (docent, student, opleider):
         expect(page.locator("#wachtkamer")).to_be_hidden(timeout=2000)
     counted["start, until all three are in (stagedocent / each other)"] = f"{taps(docent)} / {taps(student)}"
 
-    # Every step: what it is for, and the leader's Verder, in view; (at 100 % only: what follows it on the page).
+    # Every step of a quick conversation (no Voorbereiden: nobody was asked to prepare): what it is for, and the
+    # leader's Verder, in view.
     what_first = {
-        "voorbereiden": {"stagedocent": ["#stap-title"], "student": ["#stap-title"]},
         "kennismaken": {"stagedocent": ["#stap-title"], "student": ["#stap-title"]},
-        "leren": {"student": ["#knop-trek", "#knop-kies"], "stagedocent": ["#kaartje-title"]},
+        "leren": {"student": ["#kaartje-title", "#knop-trek", "#knop-kies"],
+                  "stagedocent": ["#kaartje-title", "#knop-stel-voor"]},
         "begeleiden": {"student": ["#knop-trek"], "praktijkopleider": ["#knop-trek"]},
         "afspraken": {role: ["#nieuw-what"] for role in ("student", "stagedocent", "praktijkopleider")},
         "afronden": {"stagedocent": ["#next-date", "#knop-afronden"]},
     }
-    at_100 = {"leren": {"stagedocent": ["#knop-stel-voor"], "student": ["#kaartje-title"]}}
     pages = {"stagedocent": docent, "student": student, "praktijkopleider": opleider}
     for number, (phase, wanted) in enumerate(what_first.items(), 1):
         for role, page in pages.items():
             expect(page.locator("#fase")).to_have_attribute("data-phase", phase)
             leads = role != "praktijkopleider"
             more = ["#knop-verder"] if leads and phase != "afronden" else []
-            first_screen(page, f"{number}-{phase}", role, wanted.get(role, []) + more,
-                         also_at_100=at_100.get(phase, {}).get(role, []))
+            first_screen(page, f"{number}-{phase}", role, wanted.get(role, []) + more)
         if phase == "leren":
             before = taps(student)
             student.locator("#knop-trek").click()
@@ -175,15 +181,20 @@ def test_each_moment_shows_what_it_is_for_first_on_every_phone(live_server, phon
             expect(opleider.locator("#afspraken li")).to_have_count(1)
             counted["add an afspraak (wat, wie; wanneer as it is)"] = taps(opleider) - before
             every_tab_at_200(student, "afspraken step, student")
-            # "Haal weg" leaves a notice with "Zet terug" in view, under the heading, not at the panel's foot.
-            opleider.locator("#afspraken [id^=haal-weg-]").first.click()
-            expect(opleider.locator("#afspraken [id^=zet-terug-]")).to_be_visible()
-            expect(opleider.locator("#afspraken-title")).to_be_focused()
-            snapshot(opleider, "5-weggehaald-praktijkopleider")
-            assert on_screen(opleider.locator("#afspraken [id^=zet-terug-]").first), "Zet terug out of view"
-            opleider.locator("#afspraken [id^=zet-terug-]").first.click()
-            expect(opleider.locator("#afspraken li")).to_have_count(1)
-            expect(opleider.locator("#meldingen")).to_be_empty(timeout=10000)  # the notice goes by itself
+            # "Haal weg" leaves a notice with "Zet terug" in view, under the heading, not at the panel's foot: where
+            # the page stands after the tap, at either text size.
+            for scale in SCALES:
+                text_scale(opleider, scale)
+                opleider.locator("#afspraken [id^=haal-weg-]").first.click()
+                expect(opleider.locator("#afspraken [id^=zet-terug-]")).to_be_visible()
+                expect(opleider.locator("#afspraken-title")).to_be_focused()
+                snapshot(opleider, "4-weggehaald-praktijkopleider" + ("" if scale == 1 else "-200"))
+                assert on_screen(opleider.locator("#afspraken [id^=zet-terug-]").first), \
+                    f"Zet terug out of view at {scale * 100:g} %"
+                opleider.locator("#afspraken [id^=zet-terug-]").first.click()
+                expect(opleider.locator("#afspraken li")).to_have_count(1)
+                expect(opleider.locator("#meldingen")).to_be_empty(timeout=10000)  # the notice goes by itself
+            text_scale(opleider, 1)
         if phase == "afronden":
             every_tab_at_200(docent, "last step, stagedocent")
         if phase != "afronden":
@@ -194,7 +205,8 @@ def test_each_moment_shows_what_it_is_for_first_on_every_phone(live_server, phon
     docent.locator("#knop-afronden").click()
     for role, page in pages.items():
         expect(page.locator("#verslag-title")).to_be_visible()
-        first_screen(page, "7-afronden", role, ["#verslag-title", "#knop-akkoord"])
+        first_screen(page, "6-verslag", role, ["#verslag-title", "#knop-akkoord", "#knop-naar-mail"])
+    akkoord_says_whether_mail_goes(opleider)
     every_tab_at_200(opleider, "closing, praktijkopleider")
     before = taps(student)
     student.locator("#knop-akkoord").click()
@@ -204,7 +216,7 @@ def test_each_moment_shows_what_it_is_for_first_on_every_phone(live_server, phon
     expect(docent.locator('#verslag [data-agreed="true"]')).to_have_count(2)
     docent.locator("#knop-akkoord").click()
     expect(docent.locator("#knop-versturen")).to_be_visible()
-    first_screen(docent, "8-akkoord", "stagedocent", ["#knop-versturen"])
+    first_screen(docent, "7-akkoord", "stagedocent", ["#knop-versturen"])
     before = taps(docent)
     docent.locator("#knop-versturen").click()
     expect(docent.locator("#verslag-title")).to_have_text("Het gesprek is afgerond")
@@ -213,6 +225,30 @@ def test_each_moment_shows_what_it_is_for_first_on_every_phone(live_server, phon
     assert counted["draw a card (student)"] == counted["Akkoord (the address as it is)"] == 1
     assert counted["send the verslag (stagedocent)"] == 1
     assert counted["add an afspraak (wat, wie; wanneer as it is)"] <= 3
+
+
+def akkoord_says_whether_mail_goes(page):
+    """The address is under the draft, the Akkoord in the bar: while the address is empty the Akkoord says "geen
+    mail" and "Vul je mail in" beside it leads to the field in one tap; once an address is typed it says Akkoord."""
+    akkoord, lead = page.locator("#knop-akkoord"), page.locator("#knop-naar-mail")
+    field = page.locator("#akkoord-email")
+    expect(field).to_have_value("")
+    expect(akkoord).to_have_accessible_name("Akkoord, geen mail")
+    expect(lead).to_have_accessible_name("Vul je mail in")
+    for scale in SCALES:
+        text_scale(page, scale)
+        page.evaluate("window.scrollTo(0, 0)")
+        lead.tap()
+        expect(field).to_be_focused()
+        assert on_screen(field), f"the address field out of view after 'Vul je mail in' at {scale * 100:g} %"
+        page.keyboard.type("kees@bedrijf.example")
+        expect(akkoord).to_have_accessible_name("Akkoord")
+        expect(lead).to_be_hidden()
+        assert on_screen(akkoord), f"Akkoord out of view with the address typed at {scale * 100:g} %"
+        field.fill("")
+        expect(akkoord).to_have_accessible_name("Akkoord, geen mail")
+        expect(lead).to_be_visible()
+    text_scale(page, 1)
 
 
 def pick_a_card_closes_the_list(student):
@@ -257,14 +293,15 @@ def test_focus_shows_for_the_keyboard_and_not_after_a_tap(live_server, phone):
 
 
 def test_a_schools_step_kind_changes_its_screen(tmp_path, phone):
-    """content/stappenplan.yaml says what a step is for: a school that makes Kennismaken an afspraken step gets
-    the afspraken and their form first on the Gesprek tab in that step, without a code change."""
+    """content/stappenplan.yaml says what a step is for: a school that makes Leren (a quick conversation's second
+    step) an afspraken step gets the afspraken and their form first on the Gesprek tab in that step, without a code
+    change."""
     content = tmp_path / "content"
     shutil.copytree(Path(__file__).parents[2] / "content", content)
     plan = yaml.safe_load((content / "stappenplan.yaml").read_text(encoding="utf-8"))
-    phase = next(p for p in plan["phases"] if p["id"] == "kennismaken")
-    assert phase["for"] == "talk"
-    phase["for"] = "agreements"
+    phase = next(p for p in plan["phases"] if p["id"] == "leren")
+    assert phase["for"] == "cards"
+    phase.update({"for": "agreements", "deck": None})
     (content / "stappenplan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True), encoding="utf-8")
     server = LiveServer(tmp_path, {"CONTENT_DIR": str(content)}).start()
     try:
@@ -302,5 +339,5 @@ def test_a_vervolggesprek_opens_with_the_terugblik(three):
     for role, page in zip(("stagedocent", "student", "praktijkopleider"), three):
         expect(page.locator("#fase")).to_have_attribute("data-for", "look_back")
         leads = ["#knop-verder"] if role != "praktijkopleider" else []
-        first_screen(page, "9-terugblik", role, ["#terugblik-title"] + leads,
+        first_screen(page, "8-terugblik", role, ["#terugblik-title"] + leads,
                      also_at_100=["#terugblik-afspraak-0-gedaan"])

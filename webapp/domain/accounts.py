@@ -29,7 +29,7 @@ from sqlalchemy.orm import selectinload
 from webapp.domain import outbox
 from webapp.domain.roles import LABELS, PLANNERS, PRAKTIJKOPLEIDER, STAGEDOCENT, STUDENT
 from webapp.extensions import db
-from webapp.models import OutboxMessage, Participant, Record, Review, Room, SeriesMember, SignIn
+from webapp.models import OutboxMessage, Participant, Record, Review, Room, Series, SeriesMember, SignIn
 from webapp.models.room import RoomStatus, utcnow
 
 OVERVIEW_ROLES = (STUDENT, STAGEDOCENT, PRAKTIJKOPLEIDER)  # who sees a series in Mijn gesprekken
@@ -224,6 +224,7 @@ class SeriesOverview:
     my_roles: tuple[str, ...]
     student: str | None
     praktijkopleider: str | None
+    workplace: str | None  # where the stage is, as the planner said
     conversations: list[Conversation]  # in the order they took place (or will)
     agreements: list[dict]  # the afspraken of the newest sent verslag: what, who, when
     agreements_date: str | None  # that verslag's date (ISO)
@@ -312,7 +313,8 @@ def _needs(conversations: list[Conversation], next_date: datetime | None, upcomi
 def overview(key: str, series_id: int | None = None) -> list[SeriesOverview]:
     """Every series where this key is a member and a conversation is left (or only `series_id`), for its owner
     only (the view asks for the signed-in key). A fixed number of statements, however many stages: the members,
-    the conversations with their people, the verslagen and the reviews, each read once for all stages."""
+    the series, the conversations with their people, the verslagen and the reviews, each read once for all
+    stages."""
     mine = select(SeriesMember).where(SeriesMember.email_key == key, SeriesMember.role.in_(OVERVIEW_ROLES))
     if series_id is not None:
         mine = mine.where(SeriesMember.series_id == series_id)
@@ -322,6 +324,7 @@ def overview(key: str, series_id: int | None = None) -> list[SeriesOverview]:
         return []
     now = utcnow()
     everyone = db.session.scalars(select(SeriesMember).where(SeriesMember.series_id.in_(series_ids))).all()
+    workplaces = dict(db.session.execute(select(Series.id, Series.workplace).where(Series.id.in_(series_ids))).all())
     rooms = db.session.scalars(select(Room).where(Room.series_id.in_(series_ids), Room.expires_at > now)
                                .options(selectinload(Room.participants).lazyload(Participant.connections))).all()
     records, outcomes = records_of(rooms), review_outcomes(rooms)
@@ -342,6 +345,7 @@ def overview(key: str, series_id: int | None = None) -> list[SeriesOverview]:
             my_roles=tuple(sorted({m.role for m in members if m.series_id == sid})),
             student=_name_for(STUDENT, conversations, [m for m in everyone if m.series_id == sid]),
             praktijkopleider=_name_for(PRAKTIJKOPLEIDER, conversations, [m for m in everyone if m.series_id == sid]),
+            workplace=workplaces.get(sid),
             conversations=conversations,
             agreements=agreements,
             agreements_date=data["date"] if data else None,

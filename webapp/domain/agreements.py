@@ -65,10 +65,6 @@ def when_label(when: str) -> str:
     return dutch_date(date.fromisoformat(when))
 
 
-def who_label(who: str) -> str:
-    return ", ".join(LABELS[role] for role in who.split(",") if role in LABELS)
-
-
 def who_by_name(who: str, room: Room) -> str:
     """Who does an afspraak, by the first names of who holds each role in the room ("Sanne, Kees"); a role
     nobody in the room holds, by its label."""
@@ -92,7 +88,7 @@ def add(room: Room, actor: Participant, data: AgreementInput) -> Agreement:
     with change(room, actor, "edit_agreements"):
         if len(live_agreements(room)) >= MAX_AGREEMENTS:
             raise RoomError(f"Er staan al {MAX_AGREEMENTS} afspraken. Haal er eerst een weg.", 409)
-        agreement = Agreement(room_id=room.id, rev=1, **data.as_dict())
+        agreement = Agreement(room_id=room.id, rev=1, edited_by=actor.name, **data.as_dict())
         db.session.add(agreement)
         room.activity = f"{actor.name} schreef een afspraak op."
     return agreement
@@ -103,9 +99,10 @@ def edit(room: Room, actor: Participant, agreement_id: int, rev: str | None, dat
     with change(room, actor, "edit_agreements"):
         agreement = _find(room, agreement_id, data)
         if agreement.rev != base_rev:
-            raise StaleEdit("Iemand anders heeft deze afspraak net veranderd. Kijk naar beide versies.",
+            raise StaleEdit(f"{_changed_by(agreement)} heeft deze afspraak net veranderd. Kijk naar beide versies.",
                             theirs=_as_dict(agreement), mine=data.as_dict(), rev=agreement.rev)
         agreement.what, agreement.who, agreement.when = data.what, data.who, data.when
+        agreement.edited_by = actor.name
         agreement.rev += 1
         room.activity = f"{actor.name} veranderde een afspraak."
     return agreement
@@ -116,7 +113,8 @@ def delete(room: Room, actor: Participant, agreement_id: int, rev: str | None) -
     with change(room, actor, "edit_agreements"):
         agreement = _find(room, agreement_id)
         if rev not in (None, "") and parse_rev(rev) != agreement.rev:
-            raise StaleEdit("Iemand anders heeft deze afspraak net veranderd. Wil je hem nog steeds weghalen?",
+            raise StaleEdit(f"{_changed_by(agreement)} heeft deze afspraak net veranderd. Wil je hem nog steeds "
+                            "weghalen?",
                             theirs=_as_dict(agreement), mine=_as_dict(agreement), rev=agreement.rev)
         agreement.deleted_at = utcnow()
         agreement.deleted_by = actor.name
@@ -134,6 +132,7 @@ def restore(room: Room, actor: Participant, agreement_id: int) -> Agreement:
             raise RoomError("Terugzetten kan niet meer. Schrijf de afspraak opnieuw op.", 409)
         agreement.deleted_at = None
         agreement.deleted_by = None
+        agreement.edited_by = actor.name
         agreement.rev += 1
         room.activity = f"{actor.name} zette een afspraak terug."
     return agreement
@@ -153,6 +152,11 @@ def _find(room: Room, agreement_id: int, mine: AgreementInput | None = None) -> 
                             theirs={"what": "", "who": "", "when": ""}, mine=mine.as_dict(), rev=agreement.rev)
         raise RoomError("Deze afspraak is al weggehaald.", 409)
     return agreement
+
+
+def _changed_by(agreement: Agreement) -> str:
+    """Who wrote or last changed the afspraak; an afspraak from before that was kept says "Iemand anders"."""
+    return agreement.edited_by or "Iemand anders"
 
 
 def _as_dict(agreement: Agreement) -> dict:

@@ -24,6 +24,7 @@ REMARK_MAX = 500
 def start_closing(room: Room, actor: Participant) -> None:
     with change(room, actor, "close_room"):
         room.status = RoomStatus.CLOSING
+        room.agreed_text = None  # a draft agreed to before "Terug naar het gesprek" marks nothing in this one
         for participant in room.active_participants:
             participant.agreed_at, participant.agreed_to = None, None
         room.activity = f"{actor.name} rondt het gesprek af. Lees het verslag en geef akkoord."
@@ -49,16 +50,22 @@ def plan_next(room: Room, actor: Participant, day: str | None, clock: str | None
 
 def confirm(room: Room, actor: Participant, email: str | None, remark: str | None, seen_version: str | None) -> None:
     """Akkoord: this participant agrees to the verslag in the version they were shown, and says where to
-    send it. When the text changed since, the Akkoord is refused (409): they read the new one first."""
+    send it. When the text changed since, the Akkoord is refused (409): they read the new one first. The text
+    is kept as agreed (room.agreed_text): when a change takes Akkoorden back, the draft marks what changed, and
+    it keeps marking it until everyone who had agreed has agreed again (only then does this text become the
+    agreed one), so the last to come back still sees what changed."""
     address = clean_email(email)
     remark = text.line(remark, REMARK_MAX, f"Je opmerking is te lang. Gebruik hoogstens {REMARK_MAX} tekens.")
     with change(room, actor, "give_consent"):
-        version = verslag.version_of(verslag.text_of(room))
+        agreed = verslag.text_of(room)
+        version = verslag.version_of(agreed)
         if seen_version != version:
             raise RoomError("Het verslag is net veranderd. Lees het nieuwe verslag en geef dan akkoord.", 409)
         actor.email, actor.remark = address, remark
         accounts.prove_address(room.series_id, actor, address)  # given from the seat itself: Mijn gesprekken
         actor.agreed_at, actor.agreed_to = utcnow(), version
+        if all(p.agreed_to in (None, version) for p in room.active_participants):
+            room.agreed_text = verslag.canonical(agreed)
         room.activity = f"{actor.name} gaf akkoord."
 
 
@@ -93,6 +100,7 @@ def finalize(room: Room, actor: Participant, force: bool,
                                participant_id=participant.id, **compose_mail(data, record.content_hash, participant))
         for participant in room.participants:  # those taken out too: nobody's address stays with the room
             participant.email = None  # from here on only the outbox needs it, until the mail is out
+        room.agreed_text = None  # the record holds the text now (docs/privacy.md)
         room.status = RoomStatus.CLOSED
         room.activity = f"{actor.name} heeft het verslag verstuurd."
     return record
@@ -124,7 +132,9 @@ def start_follow_up(room: Room, actor: Participant) -> tuple[Room, Participant]:
     if existing is not None:
         place = carried_place(existing, actor)
         if place is None:
-            raise RoomError(f"Er is al een vervolggesprek: {existing.code}.", 409)
+            when = f" op {dates.dutch_moment(existing.planned_for)}" if existing.planned_for else ""
+            raise RoomError(f"Het volgende gesprek staat al klaar{when}, maar jij staat er niet bij. "
+                            "Vraag de stagedocent om je uit te nodigen.", 409)
         carry_over(existing, place)
         return existing, place
     new_room, me = rooms.create_room(actor.name, actor.role, previous=room)

@@ -39,6 +39,9 @@ class Principle:
 STAGE_MOMENTS = {"start": "begin van de stage", "midden": "midden van de stage", "eind": "eind van de stage"}
 # A task of the stappenplan may be meant only for a first conversation or only for a vervolggesprek.
 TASK_ONLY = {"eerste": "alleen in een eerste gesprek", "vervolg": "alleen in een vervolggesprek"}
+# A phase may be meant only for a conversation people were asked to prepare for (planned ahead, or a
+# vervolggesprek): a quick one, made at the table, starts without it.
+PHASE_ONLY = {"voorbereid": "alleen in een gepland gesprek of een vervolggesprek"}
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ class Moment:
 class Phase:
     """One step of the conversation in the room; `purpose` what it is for (PURPOSES: what the Gesprek tab
     shows first in it); `deck` is the deck a cards step uses, or None; `tasks` what each role does in it (the
-    stappenplan's 'tijdens')."""
+    stappenplan's 'tijdens'); `only` a key of PHASE_ONLY, or None: a step of every conversation."""
 
     id: str
     title: str
@@ -93,9 +96,19 @@ class Phase:
     deck: str | None
     minutes: int
     tasks: tuple[RoleTasks, ...] = ()
+    only: str | None = None
 
     def tasks_for(self, role: str, follow_up: bool | None = None) -> tuple[Task, ...]:
         return _tasks_for(self.tasks, role, follow_up)
+
+    def fits(self, prepared: bool) -> bool:
+        """Whether this is a step of a conversation people were (or were not) asked to prepare for."""
+        return self.only is None or prepared
+
+    @property
+    def only_label(self) -> str:
+        """'alleen in een gepland gesprek of een vervolggesprek', or '' for a step of every conversation."""
+        return PHASE_ONLY.get(self.only or "", "")
 
 
 @dataclass(frozen=True)
@@ -289,7 +302,12 @@ def _load_stappenplan(root: Path, problems: Problems, deck_ids: set[str]):
             problems.add(path, f"moment '{missing}'", "ontbreekt")
     phases = check_items(path, data, "phases", "fase", problems,
                          {"id": "id", "title": "titel", "instruction": "instructie", "for": "waarvoor de fase is",
-                          "deck": None, "minutes": "minuten", "tasks": None}, {"minutes": int, "tasks": dict})
+                          "deck": None, "minutes": "minuten", "tasks": None, "only": None},
+                         {"minutes": int, "tasks": dict}, {"only": PHASE_ONLY})
+    # Every phase read well, yet none for a conversation made at the table: it would have no step to show.
+    listed = data.get("phases") if data is not None else None
+    if isinstance(listed, list) and len(phases) == len(listed) and all(phase["only"] for phase in phases):
+        problems.add(path, None, "een gesprek aan tafel heeft dan geen stappen: geef minstens één fase zonder 'only'")
     for phase in phases:
         where = f"fase '{phase['id']}'"
         if phase["for"] not in PURPOSES:
@@ -306,7 +324,7 @@ def _load_stappenplan(root: Path, problems: Problems, deck_ids: set[str]):
                                                                  problems, every_role=True))
                   for item in moments if item["id"] in MOMENT_IDS),
             tuple(Phase(item["id"], item["title"], item["instruction"], item["for"], item["deck"], item["minutes"],
-                        _role_tasks(path, f"fase '{item['id']}'", item["tasks"] or {}, problems))
+                        _role_tasks(path, f"fase '{item['id']}'", item["tasks"] or {}, problems), item["only"])
                   for item in phases))
 
 
@@ -338,13 +356,8 @@ def _task(path: Path, where: str, raw, problems: Problems) -> Task | None:
             return Task(raw.strip())
         problems.add(path, where, "taak is leeg")
         return None
-    item = check_fields(path, raw, where, {"text": "tekst", "only": None}, {}, problems)
-    if item is None:
-        return None
-    if item["only"] is not None and item["only"] not in TASK_ONLY:
-        problems.add(path, where, f"onbekende keuze '{item['only']}' bij 'only' (kies uit {_choices(TASK_ONLY)})")
-        return None
-    return Task(item["text"], item["only"])
+    item = check_fields(path, raw, where, {"text": "tekst", "only": None}, {}, problems, {"only": TASK_ONLY})
+    return Task(item["text"], item["only"]) if item else None
 
 
 def _load_decks(root: Path, problems: Problems) -> tuple[Deck, ...]:

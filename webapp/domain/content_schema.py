@@ -6,6 +6,7 @@ in Dutch which file, which item and what is wrong, e.g.
 """
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
@@ -61,11 +62,13 @@ def read_yaml(path: Path, problems: Problems, allowed_keys: set[str]) -> dict | 
 
 
 def check_items(path: Path, data: dict | None, key: str, label: str, problems: Problems,
-                fields: dict[str, str | None], kinds: dict[str, type] | None = None) -> list[dict]:
+                fields: dict[str, str | None], kinds: dict[str, type] | None = None,
+                choices: dict[str, Iterable[str]] | None = None) -> list[dict]:
     """The valid items of the list `data[key]`; the problems of the others are recorded.
 
     `fields` maps each field to its Dutch name (required) or None (optional); `kinds` gives a field's
-    type when it is not text. Ids must be unique in the list and fit in a web address.
+    type when it is not text; `choices` the words a field may be, when it is one of a few. Ids must be unique
+    in the list and fit in a web address.
     """
     if data is None:
         return []
@@ -77,7 +80,7 @@ def check_items(path: Path, data: dict | None, key: str, label: str, problems: P
     for position, raw in enumerate(items, start=1):
         ident = raw.get("id") if isinstance(raw, dict) else None
         where = f"{label} '{ident}'" if isinstance(ident, str) and ident else f"{label} {position}"
-        item = check_fields(path, raw, where, fields, kinds or {}, problems)
+        item = check_fields(path, raw, where, fields, kinds or {}, problems, choices)
         if item is None:
             continue
         if item["id"] in seen:
@@ -89,7 +92,7 @@ def check_items(path: Path, data: dict | None, key: str, label: str, problems: P
 
 
 def check_fields(path: Path, raw, where: str, fields: dict[str, str | None], kinds: dict[str, type],
-                 problems: Problems) -> dict | None:
+                 problems: Problems, choices: dict[str, Iterable[str]] | None = None) -> dict | None:
     """The item with every field present (optional ones as None) and text stripped, or None if broken."""
     if not isinstance(raw, dict):
         problems.add(path, where, "moet velden hebben (naam: waarde)")
@@ -108,6 +111,9 @@ def check_fields(path: Path, raw, where: str, fields: dict[str, str | None], kin
             problems.add(path, where, f"veld '{name}' moet {KIND_NAMES[kind]} zijn")
         elif kind is str and not value.strip():
             problems.add(path, where, f"{dutch or name} is leeg")
+        elif name in (choices or {}) and value.strip() not in choices[name]:
+            problems.add(path, where,
+                         f"onbekende keuze '{value}' bij '{name}' (kies uit {', '.join(sorted(choices[name]))})")
         item[name] = value.strip() if isinstance(value, str) else value
     if "id" in fields and isinstance(item.get("id"), str) and not ID_PATTERN.fullmatch(item["id"]):
         problems.add(path, where, "id mag alleen kleine letters, cijfers en streepjes hebben, zoals leren-01")

@@ -20,15 +20,32 @@ PREPARING_MOMENT = "voor"
 _random = random.SystemRandom()
 
 
+def asked_to_prepare(room: Room) -> bool:
+    """Planned ahead or a vervolggesprek: everyone was asked to prepare. A quick conversation, made at the
+    table, was not."""
+    return room.planned_for is not None or room.previous_room_id is not None
+
+
+def phases_of(room: Room) -> tuple[Phase, ...]:
+    """This conversation's steps, in order: the stappenplan's phases that fit it (a quick conversation leaves out
+    those `only: voorbereid`). The step list, the counter, Verder and Terug all count these."""
+    prepared = asked_to_prepare(room)
+    return tuple(phase for phase in get_content().phases if phase.fits(prepared))
+
+
+def phase_of(room: Room, phase_id: str | None) -> Phase | None:
+    """One of this conversation's steps by its id, or None."""
+    return next((phase for phase in phases_of(room) if phase.id == phase_id), None)
+
+
 def live_phase(room: Room) -> Phase:
-    content = get_content()
-    return content.phase(room.phase) or content.phases[0]
+    return phase_of(room, room.phase) or phases_of(room)[0]
 
 
 def set_phase(room: Room, actor: Participant, phase_id: str) -> Phase:
-    phase = get_content().phase(phase_id or "")
+    phase = phase_of(room, phase_id)
     if phase is None:
-        raise RoomError("Deze fase bestaat niet. Kies een fase uit het stappenplan.", 400)
+        raise RoomError("Deze stap hoort niet bij dit gesprek. Kies een stap uit het stappenplan.", 400)
     with change(room, actor, "move_phase"):
         if phase.id != live_phase(room).id:
             room.phase = phase.id

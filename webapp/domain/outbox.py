@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
 import signal
 import smtplib
 import ssl
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import make_msgid, parseaddr
+from email.utils import parseaddr
 
 import click
 from flask import Flask, current_app
@@ -91,7 +92,8 @@ def enqueue(*, kind: str, recipient: str, subject: str, text_body: str, html_bod
         room_id=room_id,
         participant_id=participant_id,
         kind=kind,
-        message_id=make_msgid(domain=_msgid_domain()),
+        # Not make_msgid: its unique part comes from `random`, which a library may seed (Hypothesis does).
+        message_id=f"<{secrets.token_hex(16)}@{_msgid_domain()}>",
         recipient=recipient,
         subject=" ".join(subject.split())[:255],  # a line break in a header would make it unsendable
         text_body=text_body,

@@ -53,11 +53,13 @@ def read_invitees(form, planner_role: str) -> list[Invitee]:
 
 def plan(invitees: list[Invitee], planner_role: str, day: str | None, clock: str | None, stage_moment: str | None,
          compose_invitation: Callable[[Room, Participant, str], dict],
-         previous: Room | None = None, planner_key: str | None = None) -> tuple[Room, Participant]:
+         previous: Room | None = None, planner_key: str | None = None,
+         workplace: str | None = None) -> tuple[Room, Participant]:
     """A planned conversation with a place per role. Everyone with an address gets their own link by mail,
     queued in the same transaction within the budgets of `invitations.queue` (`invitations.not_mailed` says whose
     was not); `compose_invitation(room, participant, link secret)` gives the mail's
-    parts (the view passes it in: rendering is not the domain's job).
+    parts (the view passes it in: rendering is not the domain's job). `workplace`, as typed: where the stage is,
+    for the whole series (what the planner leaves empty is not said).
 
     With `previous` (the newest conversation of a series), it is that series' next conversation: it looks
     back on the previous one, and each place is the same person's as there, so their phone comes in with
@@ -70,14 +72,14 @@ def plan(invitees: list[Invitee], planner_role: str, day: str | None, clock: str
                         "Open het in Mijn gesprekken.", 409)
     if stage_moment not in STAGE_MOMENTS:
         raise RoomError("Kies of dit gesprek aan het begin, in het midden of aan het eind van de stage is.", 400)
+    workplace = series.clean_workplace(workplace)
     now = utcnow()
     for _attempt in range(10):
         room = _planned_room(codes.new_code(), previous.series_id if previous else series.new_series().id, previous,
                              when, stage_moment, now + series.retention(), now)
         links = {}
         for invitee in invitees:
-            before = next((p for p in previous.active_participants if p.role == invitee.role and not p.extra),
-                          None) if previous else None
+            before = next((p for p in people_before(previous) if p.role == invitee.role), None) if previous else None
             mine = invitee.role == planner_role
             participant = Participant(name=invitee.name or LABELS[invitee.role], role=invitee.role,
                                       token=secrets.token_urlsafe(32),
@@ -94,6 +96,7 @@ def plan(invitees: list[Invitee], planner_role: str, day: str | None, clock: str
         except IntegrityError:  # a code collision: astronomically rare, but never a 500
             db.session.rollback()
             continue
+        series.set_workplace(room.series_id, workplace)  # before the invitations: their subject names it
         series.replan(room.series_id)
         bump_series([room.series_id], besides=[room.id])  # a next conversation shows in the series' others
         planner = next(p for p in room.participants if p.role == planner_role)
@@ -134,9 +137,7 @@ def plan_follow_up(room: Room, when, compose_invitation: Callable[[Room, Partici
     follow_up = _planned_room(_free_code(), room.series_id, room, when, following_moment(room.stage_moment),
                               room.expires_at, now)
     links = {}
-    for before in room.active_participants:
-        if before.extra:
-            continue
+    for before in people_before(room):
         place = Participant(name=before.name, role=before.role, token=secrets.token_urlsafe(32), email=before.email,
                             arrived_at=None, previous_participant_id=before.id, email_key=before.email_key)
         if place.email:
@@ -192,13 +193,38 @@ def newest_in_series(series_id: int) -> Room | None:
     return db.session.scalar(select(Room).where(Room.series_id == series_id).order_by(Room.id.desc()).limit(1))
 
 
-def form_for_next(previous: Room) -> dict:
-    """The planning form for a series' next conversation: the same people, one moment further in the stage, on
-    the date agreed while closing the one before, when there is one."""
-    form = {f"name-{p.role}": p.name for p in previous.active_participants if p.arrived_at}
-    if previous.next_meeting_date:
+def people_before(previous: Room) -> list[Participant]:
+    """The three of the conversation before, as the next one has a place for each (not one let in beyond them)."""
+    return [p for p in previous.active_participants if not p.extra]
+
+
+def form_for_next(previous: Room, planner_role: str, own_address: str | None) -> dict:
+    """The planning form for a series' next conversation, filled in with what is known: the same people (by the
+    name they gave, or the planner gave them), the planner's own address (`own_address`: the one they signed in
+    with), where the stage is, one moment further in the stage, and the date agreed while closing the one
+    before, when it is still to come. Nobody else's address: the series keeps only keys of those."""
+    form = {f"name-{p.role}": p.name for p in people_before(previous) if p.arrived_at or p.name != LABELS[p.role]}
+    if own_address:
+        form[f"email-{planner_role}"] = own_address
+    if previous.next_meeting_date and previous.next_meeting_date >= utcnow().date():
         form.update(date=previous.next_meeting_date.isoformat(), time=previous.next_meeting_time or "")
-    return {**form, "moment": following_moment(previous.stage_moment)}
+    return {**form, "role": planner_role, "workplace": series.workplace_of(previous.series_id) or "",
+            "moment": following_moment(previous.stage_moment)}
+
+
+@dataclass(frozen=True)
+class Other:
+    """How one of the others comes into the next conversation when the planner types no address for them."""
+
+    name: str
+    in_mine: bool  # their address is known by its key: Mijn gesprekken opens their place for them
+    may_mail: bool  # the planner may type an address to mail them a link (`_invited_at`)
+
+
+def others_before(previous: Room, planner_role: str) -> dict[str, Other]:
+    """Per role, the others of the conversation before, for the planning form to say how each comes in."""
+    return {p.role: Other(p.name, p.email_key is not None, planner_role == STAGEDOCENT or p.email_key is not None)
+            for p in people_before(previous) if p.role != planner_role}
 
 
 def reschedule(room: Room, actor: Participant, day: str | None, clock: str | None) -> None:
@@ -206,6 +232,7 @@ def reschedule(room: Room, actor: Participant, day: str | None, clock: str | Non
     with change(room, actor, "plan_meeting"):
         room.planned_for = when
         series.replan(room.series_id)
+        _tell_the_one_before(room)
         room.activity = f"{actor.name} zette het gesprek op {dates.dutch_moment(when)}."
 
 
@@ -215,7 +242,15 @@ def start(room: Room, actor: Participant) -> None:
         room.status = RoomStatus.OPEN
         room.started_at = utcnow()  # the day it took place, whatever day was planned
         room.phase, room.phase_started_at = get_content().phases[0].id, room.started_at
+        _tell_the_one_before(room)
         room.activity = f"{actor.name} startte het gesprek."
+
+
+def _tell_the_one_before(room: Room) -> None:
+    """The conversation before names this one's date, and whether it began (regions/verslag.html): its screens
+    follow a new date or the start (in the caller's change)."""
+    if room.previous_room_id is not None:
+        bump_series([room.series_id], besides=[room.id])
 
 
 def _link_hash(secret: str) -> str:

@@ -9,9 +9,10 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.database import forget_deleted
 from webapp.domain import accounts, codes, outbox, series, text
@@ -28,6 +29,22 @@ MAX_PARTICIPANTS = 8  # three, plus whoever the stagedocent lets in; never an au
 CHANGED_ROOMS = "changed_rooms"  # session.info key: rooms whose version this transaction raised
 
 
+# The statements of the path every action takes, built once: building a statement and its cache key costs more
+# than SQLite takes to run it (bench/RESULTS.md, "Half the cost of a change").
+_HOLDS = and_(Participant.token == bindparam("token"),  # whose token it is (None: NULL matches nobody) ...
+              Participant.removed_at.is_(None))  # ... unless taken out
+_SEAT = (select(Room, Participant).where(Room.code == bindparam("code"))
+         .outerjoin(Participant, and_(Participant.room_id == Room.id, _HOLDS))
+         .options(lazyload(Participant.connections)))
+_HOLDER = (select(Participant).where(Participant.room_id == bindparam("room_id"), _HOLDS)
+           .options(lazyload(Participant.connections)))
+# The room comes back refreshed by the RETURNING rows (populate_existing); nothing else in the session to synchronize.
+_BUMP = (update(Room).where(Room.id == bindparam("room_id")).values(version=Room.version + 1).returning(Room)
+         .execution_options(populate_existing=True, synchronize_session=False))
+_PEOPLE = (select(Participant).where(Participant.room_id == bindparam("room_id")).order_by(Participant.id)
+           .options(joinedload(Participant.connections)).execution_options(populate_existing=True))
+
+
 def bump_version(room: Room) -> int:
     """Raise the room's version atomically; on PostgreSQL this also locks the room row until commit,
     so concurrent changes to one room are serialized. The room is reloaded after the lock, so the
@@ -37,17 +54,33 @@ def bump_version(room: Room) -> int:
     (realtime/sync.py), whoever raised the version."""
     # The series first: when its retention is due, touching it locks the series and then all its rooms, so
     # every change takes its locks in that order and two changes in one series cannot deadlock.
-    series.touch(room.series_id)
+    if _retention_due(room):
+        series.touch(room.series_id)
     # The row as it is after the lock comes back with the UPDATE itself and refreshes `room` (one statement,
     # not an UPDATE and a SELECT). Who is in the room is read again when asked for.
     for person in room.__dict__.get("participants", ()):
         db.session.expire(person)
     db.session.expire(room, ["participants"])
-    db.session.execute(
-        update(Room).where(Room.id == room.id).values(version=Room.version + 1).returning(Room),
-        execution_options={"populate_existing": True}).scalar_one()
+    db.session.execute(_BUMP, {"room_id": room.id}).scalar_one()
     db.session.info.setdefault(CHANGED_ROOMS, set()).add(room.id)
     return room.version
+
+
+def _retention_due(room: Room) -> bool:
+    """Whether touching the series could move anyone's expiry. A touch gives every room of the series one expiry,
+    RETENTION_DAYS or more from then; so a room that expires later than RETENTION_DAYS from now, less
+    series.TOUCH_PRECISION, tells that its series was touched within that time (or keeps a later planned date),
+    and a change in a busy room asks nothing of the series."""
+    return room.expires_at < utcnow() + series.retention() - series.TOUCH_PRECISION
+
+
+def _read_people(room: Room) -> list[Participant]:
+    """Everyone of the room with their connections, as others left them (one statement), also as
+    `room.participants`: after the lock, this is who is in the room for the checks and for every screen rendered
+    at commit, which reads nobody again."""
+    people = db.session.scalars(_PEOPLE, {"room_id": room.id}).unique().all()
+    set_committed_value(room, "participants", people)
+    return people
 
 
 @contextmanager
@@ -59,17 +92,28 @@ def change(room: Room, actor: Participant | None, action: str | None):
         require_actor(actor, action)
     try:
         bump_version(room)
-        if actor is not None:  # like the room, the actor as others left it before the lock
-            db.session.expire(actor)
-            if actor.removed_at is not None:
-                raise RoomError("Je bent uit dit gesprek gehaald.", 403)
+        people = _read_people(room)
+        # Like the room, the actor as others left it before the lock (read with the others).
+        if actor is not None and (actor not in people or actor.removed_at is not None):
+            raise RoomError("Je bent uit dit gesprek gehaald.", 403)
         if action is not None:
             require_status(room.status, action)
         yield
-        db.session.commit()
+        _commit_as_written()
     except BaseException:
         db.session.rollback()
         raise
+
+
+def _commit_as_written() -> None:
+    """Commit without expiring what the session holds: the screens were rendered from it at commit
+    (realtime/sync.py), so the answer that follows shows the same, without loading the room and the people again."""
+    session = db.session()
+    expiring, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
 
 
 def clean_name(raw: str | None) -> str:
@@ -127,10 +171,7 @@ def find_seat(code: str | None, token: str | None) -> tuple[Room, Participant | 
     statement for what almost every request under /r/<code> starts with. (The token comes from the signed
     session cookie, so the lookup is no oracle.)"""
     canonical = codes.normalize(code or "")
-    found = db.session.execute(
-        select(Room, Participant).where(Room.code == canonical)
-        .outerjoin(Participant, and_(Participant.room_id == Room.id, _holds(token)))
-        .options(lazyload(Participant.connections))).first() if canonical else None
+    found = db.session.execute(_SEAT, {"code": canonical, "token": token or None}).first() if canonical else None
     if found is None:
         raise RoomError("Deze gesprekscode kennen we niet. Kijk de code goed na.", 404)
     if found.Room.is_expired():
@@ -143,13 +184,7 @@ def participant_for_token(room: Room, token: str | None) -> Participant | None:
     requests never look at."""
     if not token:
         return None
-    return db.session.scalar(select(Participant).where(Participant.room_id == room.id, _holds(token))
-                             .options(lazyload(Participant.connections)))
-
-
-def _holds(token: str | None):
-    """The deelnemer whose token this is (nobody for no token), unless taken out."""
-    return and_(Participant.token == (token or None), Participant.removed_at.is_(None))
+    return db.session.scalar(_HOLDER, {"room_id": room.id, "token": token})
 
 
 def was_removed(room: Room, token: str | None) -> bool:

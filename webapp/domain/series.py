@@ -10,9 +10,12 @@ from datetime import datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
+from webapp.domain import text
 from webapp.extensions import db
 from webapp.models import Room, Series
 from webapp.models.room import utcnow
+
+WORKPLACE_MAX = Series.__table__.c.workplace.type.length
 
 
 def retention() -> timedelta:
@@ -28,6 +31,32 @@ def new_series() -> Series:
     db.session.add(series)
     db.session.flush()
     return series
+
+
+def clean_workplace(raw: str | None) -> str | None:
+    """Where the stage is, as the planner typed it (optional): a name, cleaned as names are, since it goes into
+    the invitation mail the school's server sends for a planner without an account."""
+    workplace = text.line(raw, WORKPLACE_MAX, f"De naam van het bedrijf is te lang. Gebruik hoogstens "
+                                              f"{WORKPLACE_MAX} tekens.")
+    return text.refuse_links(workplace) if text.has_letters_or_digits(workplace) else None
+
+
+def set_workplace(series_id: int, workplace: str | None) -> None:
+    """The planner says where the stage is (or that it is not said): the whole series shows it from now on."""
+    db.session.get(Series, series_id).workplace = workplace
+
+
+def workplace_of(series_id: int) -> str | None:
+    return db.session.get(Series, series_id).workplace
+
+
+def whose(student: str | None, workplace: str | None) -> str:
+    """Whose stage, in the titles of mails, calendar items and verslagen: "Sanne (Garage De Vries)", "Sanne",
+    "bij Garage De Vries", or nothing when neither is known. A stagedocent with thirty students, or a workplace
+    with three interns, tells them apart by it."""
+    if student and workplace:
+        return f"{student} ({workplace})"
+    return student or (f"bij {workplace}" if workplace else "")
 
 
 # A series is touched at most once in this time: retention counts in days, and a change in a busy room then

@@ -5,9 +5,10 @@ import hashlib
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from webapp.domain import agreements, meeting, review
+from webapp.domain import agreements, meeting, review, series
 from webapp.domain.agenda import meeting_ics
 from webapp.domain.agreements import when_label, who_by_name
 from webapp.domain.content import get_content
@@ -88,7 +89,71 @@ def snapshot(room: Room) -> dict:
     for entry, participant in zip(text["participants"], room.active_participants):
         entry.update(agreed=has_agreed(participant, version), agreed_to=participant.agreed_to,
                      remark=participant.remark)
-    return {**text, "version": version, "date": room.held_at.date().isoformat()}
+    return {**text, "version": version, "date": room.held_at.date().isoformat(),
+            "workplace": series.workplace_of(room.series_id)}  # whose stage it is, in its title (subject)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One line of the draft that differs from the text of the latest Akkoord: new, or changed from `before`
+    (how it read then)."""
+    before: dict | None = None
+
+    @property
+    def is_new(self) -> bool:
+        return self.before is None
+
+
+@dataclass(frozen=True)
+class ListChanges:
+    marks: list[Mark | None]  # one per line of the draft, in its order: None for a line as it was
+    gone: list[dict]  # the lines of the agreed text that are no longer there
+
+
+@dataclass(frozen=True)
+class DraftChanges:
+    """What changed in the draft since the latest Akkoord, for the draft to mark while closing."""
+    agreements: ListChanges
+    discussed: ListChanges  # a card's note
+    participants: ListChanges  # who was there
+    next_meeting: Mark | None  # its `before` is the next conversation as it was (None: not planned)
+
+
+def changes_since_agreed(data: dict, agreed_text: str | None) -> DraftChanges | None:
+    """What changed in the draft (`data`: its snapshot) since `agreed_text` (Room.agreed_text: the canonical
+    text of the latest Akkoord); None when nobody agreed yet or nothing changed since."""
+    if agreed_text is None:
+        return None
+    before = json.loads(agreed_text)
+    if version_of(before) == data["version"]:
+        return None
+    was, now = before["next_meeting"], data["next_meeting"]
+    return DraftChanges(agreements=_list_changes(before["agreements"], data["agreements"]),
+                        discussed=_list_changes(before["discussed"], data["discussed"]),
+                        participants=_list_changes(before["participants"], data["participants"]),
+                        next_meeting=None if was == now else Mark(was))
+
+
+def _list_changes(before: list[dict], now: list[dict]) -> ListChanges:
+    """Pairs each line now with how it read at the Akkoord. The rule: a line found unchanged is as it was
+    (wherever it moved); the other lines pair in order, the first changed line now with the first one no longer
+    found then, and so on, because an edit keeps a line's place (so one taken away and one written before the
+    next Akkoord read as one changed line); lines left over are new now, or gone. Only what the agreed text
+    holds counts (the snapshot adds each person's Akkoord and remark to who was there)."""
+    keys = {key for line in before for key in line}
+    seen = [{key: line.get(key) for key in keys} for line in now]
+    left = list(before)
+    marks: list[Mark | None] = []
+    for line in seen:
+        if line in left:
+            left.remove(line)
+            marks.append(None)
+        else:
+            marks.append(Mark())
+    changed = [i for i, mark in enumerate(marks) if mark is not None]
+    for i, old in zip(changed, left):
+        marks[i] = Mark(old)
+    return ListChanges(marks=marks, gone=left[len(changed):])
 
 
 def canonical(data: dict) -> str:
@@ -108,7 +173,7 @@ def student_first_name(data: dict) -> str:
 def subject(data: dict) -> str:
     """The verslag's title everywhere: the mail's subject, the page's title, the PDF's title. It names the
     student, so thirty of them (or a workplace's three) are told apart."""
-    name = student_first_name(data)
+    name = series.whose(student_first_name(data), data.get("workplace"))
     day = dutch_date(date.fromisoformat(data["date"]))
     return f"Verslag stagegesprek {name} van {day}" if name else f"Verslag stagegesprek van {day}"
 
@@ -128,6 +193,6 @@ def next_meeting_start(data: dict) -> datetime:
 
 
 def next_meeting_ics(data: dict) -> str:
-    name = student_first_name(data)
+    name = series.whose(student_first_name(data), data.get("workplace"))
     return meeting_ics(f"vervolg-{data['code']}", next_meeting_start(data), f"Stagegesprek {name}".strip(),
                        "Het volgende stagegesprek. Kijk samen naar de afspraken van de vorige keer.")

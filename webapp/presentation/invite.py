@@ -11,5 +11,6 @@ def room_url(code: str) -> str:
 
 def qr_svg(url: str) -> Markup:
     qr = segno.make(url, error="m")
-    svg = qr.svg_inline(scale=5, border=2, dark="#111", light="#fff", title="QR-code om mee te doen")
+    svg = qr.svg_inline(scale=5, border=2, dark="#111", light="#fff", title="QR-code om mee te doen",
+                         omitsize=True)  # a viewBox: the CSS sizes the code instead of cropping it
     return Markup(svg.replace("<svg ", '<svg role="img" aria-label="QR-code om mee te doen" ', 1))

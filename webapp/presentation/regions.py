@@ -45,6 +45,8 @@ def _state(*groups: str) -> frozenset[str]:
 ROOM = "room.status room.code"
 # Who is in the room, as the lists of people show them (a new or removed deelnemer is a row or removed_at).
 PEOPLE = "participant.room_id participant.name participant.role participant.removed_at"
+# The live step among this conversation's steps (meeting.phases_of: whether people were asked to prepare).
+PHASE = "room.phase room.planned_for room.previous_room_id"
 # The draft verslag (verslag.snapshot): its text, its version (what mijn-akkoord sends) and who agreed to it.
 DRAFT = (f"{PEOPLE} participant.agreed_at participant.agreed_to participant.remark room.previous_room_id "
          "room.created_at room.started_at room.planned_for room.next_meeting_date room.next_meeting_time "
@@ -52,18 +54,19 @@ DRAFT = (f"{PEOPLE} participant.agreed_at participant.agreed_to participant.rema
          "room_card.room_id room_card.card_id room_card.discussed_at room_card.note")
 
 READS: dict[str, frozenset[str]] = {
-    "fase": _state(ROOM, "room.phase room.planned_for"),
+    "fase": _state(ROOM, PHASE),
     # The lobby: who is in until the three are (the QR code and link are the code's).
     "wachtkamer": _state(ROOM, PEOPLE, "room.admission"),
     # "Geen kaartje op tafel" after a card was discussed says what to do next.
-    "kaartje": _state(ROOM, "room.phase room.current_card_id room.suggested_card_id",
+    "kaartje": _state(ROOM, PHASE, "room.current_card_id room.suggested_card_id",
                       "room_card.room_id room_card.card_id room_card.note room_card.note_rev room_card.discussed_at"),
     # The last step holds the next meeting's date (wrap_up).
-    "stap": _state(ROOM, "room.phase room.phase_started_at room.planned_for room.activity room.previous_room_id",
+    "stap": _state(ROOM, PHASE, "room.phase_started_at room.activity",
                    "room.next_meeting_date room.next_meeting_time"),
     # A new room pointing back here (the vervolggesprek) is a room row: every region reads the room.
     "verslag": _state(ROOM, DRAFT, "room.activity", CLOCK),
-    "afspraken": _state(ROOM, "agreement", CLOCK),
+    # Who does each afspraak, by the names of who hold its roles; the form offers each role by name too.
+    "afspraken": _state(ROOM, PEOPLE, "agreement", CLOCK),
     "besproken": _state(ROOM, "room_card.room_id room_card.card_id room_card.discussed_at room_card.note "
                               "room_card.note_rev"),
     "gepland": _state(ROOM, "room.planned_for room.stage_moment"),
@@ -132,9 +135,6 @@ def _readers() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
 
 _READERS, _WHOLE = _readers()
 _UNMAPPED = frozenset(ALL) - set(READS)  # a region READS forgot reads everything: rendered on every change
-# The regions that show the deelnemers (their rows, as room.active_participants loads them), and the own ones.
-WITH_PEOPLE = frozenset(OWN) | {region for region, names in READS.items()
-                                if any(name.partition(".")[0] == "participant" for name in names)}
 
 
 def affected(touched, status: str | None = None) -> frozenset[str]:
@@ -186,10 +186,9 @@ class Renderer:
         self._shared: dict[tuple, str] = {}  # (region, role or its answers to ROLE_BY) -> html
         self.rendered: set[str] = set()  # the regions rendered for anyone so far
 
-    def screen_of(self, me: Participant | None, regions=ALL, role: str | None = None) -> dict[str, str]:
-        """This deelnemer's regions (all of them unless named), in the page's order; the shared ones need only
-        the role (`me` may be None when no own region is named)."""
-        role = role or me.role
+    def screen_of(self, me: Participant, regions=ALL) -> dict[str, str]:
+        """This deelnemer's regions (all of them unless named), in the page's order."""
+        role = me.role
         found = {}
         for region in ALL:
             if region not in regions:

@@ -29,26 +29,30 @@ class RoomScreen:
         self.content: Content = get_content()
 
     @cached_property
+    def phases(self) -> tuple[Phase, ...]:
+        """This conversation's steps (a quick one has no preparing step): what the counter and the list show."""
+        return meeting.phases_of(self.room)
+
+    @cached_property
     def phase(self) -> Phase:
         return meeting.live_phase(self.room)
 
     @cached_property
     def phase_index(self) -> int:
-        return self.content.phases.index(self.phase)
+        return self.phases.index(self.phase)
 
     @property
     def previous_phase(self) -> Phase | None:
-        return self.content.phases[self.phase_index - 1] if self.phase_index > 0 else None
+        return self.phases[self.phase_index - 1] if self.phase_index > 0 else None
 
     @property
     def next_phase(self) -> Phase | None:
-        phases = self.content.phases
-        return phases[self.phase_index + 1] if self.phase_index + 1 < len(phases) else None
+        return self.phases[self.phase_index + 1] if self.phase_index + 1 < len(self.phases) else None
 
     @property
     def quick(self) -> bool:
         """Started at the table, not planned and not a vervolggesprek: nobody was asked to prepare."""
-        return self.room.planned_for is None and self.room.previous_room_id is None
+        return not meeting.asked_to_prepare(self.room)
 
     @property
     def lobby(self) -> bool:
@@ -249,6 +253,11 @@ class RoomScreen:
     @cached_property
     def draft(self) -> dict:
         return verslag.snapshot(self.room)
+
+    @cached_property
+    def draft_changes(self) -> verslag.DraftChanges | None:
+        """What the draft marks: each line changed since the latest Akkoord, once a change took Akkoorden back."""
+        return verslag.changes_since_agreed(self.draft, self.room.agreed_text)
 
     @property
     def not_agreed(self) -> list[str]:

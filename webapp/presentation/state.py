@@ -21,7 +21,7 @@ def room_state(screen: RoomScreen) -> dict:
         "suggested_card": room.suggested_card_id,
         "phase": screen.phase.id,
         "phase_started_at": room.phase_started_at.isoformat() + "Z",
-        "phases": [{"id": p.id, "title": p.title, "deck": p.deck, "minutes": p.minutes} for p in screen.content.phases],
+        "phases": [{"id": p.id, "title": p.title, "deck": p.deck, "minutes": p.minutes} for p in screen.phases],
         "activity": room.activity,
         "participants": [
             {"id": p.id, "name": p.name, "role": p.role, "online": p.online, "agreed": screen.has_agreed(p),

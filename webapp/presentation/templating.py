@@ -15,7 +15,7 @@ from webapp.domain.roles import LABELS, ROLES, WAITS_FOR, allowed, may, may_shar
 def init_app(app: Flask) -> None:
     app.add_template_filter(codes.display, "display_code")
     app.add_template_filter(lambda role: LABELS.get(role, role), "role_label")
-    app.add_template_filter(agreements.who_label, "who_label")
+    app.add_template_filter(agreements.who_by_name, "who_by_name")  # a.who|who_by_name(room): "Sanne, Kees"
     app.add_template_filter(agreements.when_label, "when_label")
     app.add_template_filter(lambda text: dutch_date(date.fromisoformat(text)), "iso_date")
     app.add_template_filter(dutch_moment, "dutch_moment")

@@ -1,11 +1,43 @@
 """Which deelnemer this browser is: a token per room in Flask's signed session cookie."""
+import time
+
 from flask import session
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
 
 from webapp.domain import codes
 from webapp.domain.rooms import participant_for_token
 from webapp.models import Participant, Room
 
 MAX_ROOMS_REMEMBERED = 20
+# A permanent session's cookie is signed and sent again at most this often when nothing in it changed: it lasts
+# RETENTION_DAYS from the last visit to within this time, and an action does not pay for a signature it needs not.
+RENEW_SECONDS = 3600
+clock = time.time  # what the signature's timestamp counts in (itsdangerous); tests move it on
+
+
+class SessionRenewedHourly(SecureCookieSessionInterface):
+    """Flask's signed cookie session, sent again when it changed, or (permanent, SESSION_REFRESH_EACH_REQUEST) when
+    it was signed RENEW_SECONDS ago or longer; Flask would sign and send it on every answer."""
+
+    def open_session(self, app, request):
+        serializer = self.get_signing_serializer(app)
+        cookie = request.cookies.get(self.get_cookie_name(app)) if serializer else None
+        if not cookie:
+            return super().open_session(app, request)
+        try:
+            data, signed_at = serializer.loads(cookie, max_age=int(app.permanent_session_lifetime.total_seconds()),
+                                               return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        opened = self.session_class(data)
+        opened.signed_at = signed_at.timestamp()
+        return opened
+
+    def should_set_cookie(self, app, session) -> bool:
+        signed_at = getattr(session, "signed_at", None)
+        return session.modified or (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"] and (
+            signed_at is None or clock() - signed_at >= RENEW_SECONDS))
 
 
 def remember(room: Room, participant: Participant) -> None:

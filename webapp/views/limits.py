@@ -42,6 +42,13 @@ _per_address = limiter.shared_limit(lambda: current_app.config["JOIN_ADDRESS_LIM
                                     key_func=get_remote_address, deduct_when=_failed, exempt_when=_knows_this_room)
 
 
+@limiter.request_filter
+def _seated_here() -> bool:
+    """A browser with a seat in the conversation of the address skips the limiter altogether on the room's routes:
+    their only limits are the two budgets above, which exempt it anyway, and an action then pays nothing for them."""
+    return request.blueprint == "room" and _knows_this_room()
+
+
 def join_guard(target):
     """Put a view, or a whole blueprint, under both budgets."""
     if isinstance(target, Blueprint):  # Flask-Limiter registers a blueprint's limits and returns nothing

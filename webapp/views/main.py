@@ -1,14 +1,17 @@
 """The start page: start a conversation or go to one by its code; and the health check."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from sqlalchemy import text
 
 from webapp.domain import accounts, codes, invitations, planning, rooms
 from webapp.domain.refusals import RoomError
+from webapp.errors import error_response, too_many_message
 from webapp.extensions import db, limiter
 from webapp.presentation.invitation_mail import invitation_parts
 from webapp.views.identity import remember
 from webapp.views.limits import count_failure, join_guard
+from webapp.views.mine import own_address
 from webapp.views.query import id_from
 
 bp = Blueprint("main", __name__)
@@ -44,13 +47,14 @@ def create():
 @bp.get("/plannen")
 def plan_form():
     """Plan a conversation ahead, so everyone can prepare at home; from Mijn gesprekken, the next one of a
-    series, with its people filled in."""
+    series, with what is known filled in."""
     previous = _series_to_continue()
-    if previous is not None and planning.upcoming_in_series(previous.series_id) is not None:
+    if previous is None:
+        return render_template("plannen.html", form={})
+    if planning.upcoming_in_series(previous.series_id) is not None:
         return redirect(url_for("mine.stage", series_id=previous.series_id))  # one next conversation: that one
-    form = {**planning.form_for_next(previous), "role": accounts.role_in_series(current_user.id, previous.series_id)} \
-        if previous else {}
-    return render_template("plannen.html", form=form, previous=previous)
+    role = accounts.role_in_series(current_user.id, previous.series_id)
+    return _form_for_next(previous, planning.form_for_next(previous, role, own_address()))
 
 
 @bp.post("/plannen")
@@ -64,10 +68,12 @@ def plan():
     try:
         invitees = planning.read_invitees(form, role)
         room, me = planning.plan(invitees, role, form.get("date"), form.get("time"), form.get("moment"),
-                                 invitation_parts, previous=previous, planner_key=key)
+                                 invitation_parts, previous=previous, planner_key=key, workplace=form.get("workplace"))
     except RoomError as error:
-        return render_template("plannen.html", error=error.message, form={**form, "role": role},
-                               previous=previous), error.status
+        typed = {**form, "role": role}
+        if previous is not None:
+            return _form_for_next(previous, typed, error.message), error.status
+        return render_template("plannen.html", error=error.message, form=typed), error.status
     remember(room, me)
     not_mailed = invitations.not_mailed(room)
     mailed = sorted((p for p in room.active_participants if p.email and p not in not_mailed), key=lambda p: p != me)
@@ -76,6 +82,12 @@ def plan():
     for person in not_mailed:  # a budget was spent: planned all the same, the link goes by hand
         flash(NOT_MAILED_SELF if person.id == me.id else NOT_MAILED.format(name=person.name), "niet-gemaild")
     return redirect(url_for("room.show", code=room.code, _anchor="tab-deelnemers"), 303)
+
+
+def _form_for_next(previous, form, error: str | None = None) -> str:
+    """The form for a stage's next conversation, saying how each of the others comes in (`others`)."""
+    return render_template("plannen.html", form=form, previous=previous, error=error,
+                           others=planning.others_before(previous, form["role"]))
 
 
 def _and(names) -> str:
@@ -101,7 +113,7 @@ def join_by_code():
     """The start page's code field: a typed code goes to its room; a malformed or unknown one is answered under
     the field, with the code as typed. It says what /r/<code> says of that code (the join form, or that we do
     not know it), nothing more, and a wrong code uses up one try of the same budget."""
-    typed = request.args.get("code", "")[:32]
+    typed = _typed_code()
     code = codes.normalize(typed)
     if code is None:
         count_failure()
@@ -113,6 +125,22 @@ def join_by_code():
         count_failure()
         return render_template("index.html", code_error=error.message, code=typed), error.status
     return redirect(url_for("room.show", code=code))
+
+
+def _typed_code() -> str:
+    return request.args.get("code", "")[:32]
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many(error: RateLimitExceeded):
+    """Out of tries on the start page: answered where the form is, as a wrong code or a missing name is (under the
+    code field with the code kept, or in the start form with what was typed), not on a page of its own."""
+    message = too_many_message(error)
+    if request.endpoint == "main.join_by_code":
+        return render_template("index.html", code_error=message, code=_typed_code()), 429
+    if request.endpoint == "main.create":
+        return render_template("index.html", start_error=message, form=request.form), 429
+    return error_response(message, 429)
 
 
 @bp.get("/healthz")

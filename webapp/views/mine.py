@@ -2,9 +2,11 @@
 without passwords.
 
 Sign in with a one-time link by mail (webapp/domain/accounts.py); Flask-Login keeps who is signed in, in the
-app's own session cookie: only the key of the address (`_user_id`), never the address, and which sign-in it is
-(the used link's hash), which the server keeps while it lasts (so "Uitloggen" ends it for every copy of the
-cookie). Asking for a link answers the same for every address, so the form tells nobody which addresses are known.
+app's own session cookie: the key of the address (`_user_id`) and which sign-in it is (the used link's hash),
+which the server keeps while it lasts (so "Uitloggen" ends it for every copy of the cookie). The address itself is
+kept nowhere on the server; the browser that asked for the link keeps it in its own cookie (ASKED), and once
+signed in there with it (ADDRESS), planning fills in one's own address. Asking for a link answers the same for every
+address, so the form tells nobody which addresses are known.
 """
 from datetime import datetime
 
@@ -26,6 +28,11 @@ bp = Blueprint("mine", __name__, url_prefix="/mijn-gesprekken")
 SENT = ("Als dit adres bij een gesprek hoort, krijg je zo een mail met een link. "
         "De link werkt {minutes} minuten en één keer.")
 SIGN_IN = "mine_sign_in"  # session key: this browser's sign-in, kept on the server (accounts.signed_in_key)
+# Session keys: the address typed here to ask for a link (ASKED), until this browser uses a link; when that link
+# signs in with the address's key, the address is one's own, proved (ADDRESS), and planning fills it in
+# (own_address) until Uitloggen or the end of that sign-in.
+ASKED = "mine_asked"
+ADDRESS = "mine_address"
 # Asking for links: a few per client for one address (someone else asking for hers spends their own budget, not
 # the owner's), more per client (a school's network), and a ceiling per address across all clients, so no
 # number of clients turns the school's mail server against one mailbox (six clients can spend it: the price).
@@ -58,8 +65,15 @@ def load_account(key: str) -> Account | None:
     """Only a browser that signed in asks the database (Flask-Login calls this when the session has a key)."""
     sign_in = session.get(SIGN_IN)
     if sign_in is None or accounts.signed_in_key(sign_in) != key:
+        session.pop(ADDRESS, None)  # the sign-in ended: the address it proved is of no more use here
         return None
     return Account(key)
+
+
+def own_address() -> str | None:
+    """The signed-in person's own address, when this browser asked for the link it signed in with: signing in
+    proved it theirs (use_link). Otherwise None (signed in elsewhere, or not at all)."""
+    return session.get(ADDRESS) if current_user.is_authenticated else None
 
 
 def _address_key() -> str:
@@ -102,6 +116,7 @@ def ask_link():
                 "text_body": render_template("mine/mail.txt", url=url, minutes=minutes, students=students)}
 
     accounts.request_sign_in(address, compose)
+    session[ASKED] = address  # on this browser only, for when its link signs in here (own_address)
     return render_template("mine/inloggen.html", minutes=minutes, sent=SENT.format(minutes=minutes))
 
 
@@ -131,6 +146,11 @@ def use_link(token: str):
     session[SIGN_IN], key = found
     login_user(Account(key))
     session.pop("_id", None)  # see init_app: session protection is off, so this hash is not needed
+    asked = session.pop(ASKED, None)
+    if asked is not None and accounts.email_key(asked) == key:  # the link went to the address typed here
+        session[ADDRESS] = asked
+    else:
+        session.pop(ADDRESS, None)
     return redirect(url_for("mine.overview"), 303)
 
 
@@ -138,6 +158,8 @@ def use_link(token: str):
 def sign_out():
     """The sign-in ends on the server, so a copy of this cookie signs nobody in either."""
     sign_in = session.pop(SIGN_IN, None)
+    session.pop(ADDRESS, None)
+    session.pop(ASKED, None)
     if sign_in is not None:
         accounts.sign_out(sign_in)
     logout_user()
@@ -157,15 +179,15 @@ SORTS = {
 @bp.get("")
 @login_required
 def overview():
-    """One row per stage of the signed-in student, stagedocent or praktijkopleider: who, the last and the next
-    conversation, open afspraken, what needs doing now; sorted (`sorteer`) and filtered (`zoek`: a name; `nu`:
-    only stages that need something now), without a script."""
+    """One row per stage of the signed-in student, stagedocent or praktijkopleider: who and where, the last and
+    the next conversation, open afspraken, what needs doing now; sorted (`sorteer`) and filtered (`zoek`: a name
+    or a workplace; `nu`: only stages that need something now), without a script."""
     order = request.args.get("sorteer") if request.args.get("sorteer") in SORTS else "student"
     typed = (request.args.get("zoek") or "").strip()[:40]
     only_now = request.args.get("nu") == "1"
     stages = accounts.overview(current_user.id)
-    shown = [s for s in stages if (not only_now or s.needs) and
-             (not typed or typed.lower() in f"{s.student or ''} {s.praktijkopleider or ''}".lower())]
+    shown = [s for s in stages if (not only_now or s.needs) and (not typed or typed.lower() in " ".join(
+        filter(None, (s.student, s.praktijkopleider, s.workplace))).lower())]
     return render_template("mine/overzicht.html", stages=sorted(shown, key=SORTS[order]), total=len(stages),
                            order=order, typed=typed, only_now=only_now)
 

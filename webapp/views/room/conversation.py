@@ -18,9 +18,9 @@ def set_phase():
 
 @bp.get("/fasen/<phase_id>")
 def preview_phase(phase_id):
-    """Look at another phase on this phone only; 'nu' (or the live phase) goes back to live."""
+    """Look at another of this conversation's steps on this phone only; 'nu' (or the live one) goes back to live."""
     screen = RoomScreen(g.room)
-    phase = screen.content.phase(phase_id)
+    phase = meeting.phase_of(g.room, phase_id)
     if phase_id != "nu" and phase is None:
         abort(404)
     if phase is not None and phase.id == screen.phase.id:

@@ -2,10 +2,10 @@
 from flask import Response, g, redirect, render_template, request, url_for
 
 from realtime.broadcast import evict
-from webapp.domain import planning
+from webapp.domain import planning, series
 from webapp.domain.content import get_content
 from webapp.domain.refusals import RoomError
-from webapp.presentation.invitation_mail import link_url, planned_ics, student_name
+from webapp.presentation.invitation_mail import link_url, planned_ics, student_name, whose
 from webapp.views.identity import remember
 from webapp.views.limits import count_failure
 from webapp.views.responses import changed, fragment
@@ -37,7 +37,8 @@ def welcome(secret):
 
 def _welcome_page(place, error: str | None = None) -> str:
     return render_template("welkom.html", content=get_content(), room=g.room, place=place, error=error,
-                           student=student_name(g.room))
+                           student=student_name(g.room), workplace=series.workplace_of(g.room.series_id),
+                           whose=whose(g.room))
 
 
 @bp.post("/start")

@@ -3,11 +3,11 @@ import os
 import secrets
 from urllib.parse import urlsplit
 
-# Live sockets at which one process stops taking newcomers (webapp/admission.py): 200 conversations of three
-# phones. On two cores, with one change per conversation every 5 s, p99 stays under 100 ms up to about 200
-# conversations per process and passes it before 300 (bench/RESULTS.md, the knee); calmer conversations leave
-# room for more.
-ADMISSION_MAX_SOCKETS = 600
+# Live sockets at which one process stops taking newcomers (webapp/admission.py): 600 conversations of three
+# phones. On two cores, with one change per conversation every 5 s, p99 is 16 ms at 600 conversations, 47 ms at
+# 800 and past 100 ms at 1,000 (bench/RESULTS.md, "Half the cost of a change"); the margin is for newcomers
+# (seating costs more than a change) and for what shares the cores. Calmer conversations leave room for more.
+ADMISSION_MAX_SOCKETS = 1800
 
 
 def _bool(name: str, default: bool = False) -> bool:

@@ -1,4 +1,5 @@
-"""Entry point: `python wsgi.py` serves with eventlet; `gunicorn -k eventlet wsgi:app` in production."""
+"""Entry point: `python wsgi.py` serves with eventlet and runs the mail sender and the housekeeping beside it (see
+the README for a production setup with gunicorn)."""
 import eventlet
 
 eventlet.monkey_patch()

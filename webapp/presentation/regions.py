@@ -50,7 +50,7 @@ PHASE = "room.phase room.planned_for room.previous_room_id"
 # The draft verslag (verslag.snapshot): its text, its version (what mijn-akkoord sends) and who agreed to it.
 DRAFT = (f"{PEOPLE} participant.agreed_at participant.agreed_to participant.remark room.previous_room_id "
          "room.created_at room.started_at room.planned_for room.next_meeting_date room.next_meeting_time "
-         "room.agreed_text agreement record review "
+         "room.agreed_text room.series_id series.workplace agreement record review "
          "room_card.room_id room_card.card_id room_card.discussed_at room_card.note")
 
 READS: dict[str, frozenset[str]] = {

@@ -470,6 +470,26 @@ def test_a_conversation_past_retention_is_purged_with_every_row(app, runner):
     assert set(everything_in_the_database(app).values()) == {0}
 
 
+def test_the_purge_command_renders_what_it_changes_as_a_request_would(app, runner):
+    """A vervolggesprek looked back on the conversation purged: `flask purge` changes it (its look back is gone), so
+    its phones are sent their new screens, rendered at commit with the app's own links, outside any request."""
+    code, people = room_b(app, "closed")
+    assert post_action(people["stagedocent"], code, "/follow-up").status_code == 200
+    with app.app_context():
+        room = db.session.scalar(select(Room).where(Room.code == code))
+        follow_up = db.session.scalar(select(Room).where(Room.previous_room_id == room.id))
+        before = follow_up.version
+        follow_up.expires_at, room.expires_at = utcnow() + timedelta(days=1), utcnow()
+        db.session.commit()
+        follow_up_id = follow_up.id
+    with app.app_context():
+        result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0 and "1 verlopen gesprek" in result.output, result.output
+    with app.app_context():
+        follow_up = db.session.get(Room, follow_up_id)
+        assert follow_up.previous_room_id is None and follow_up.version > before
+
+
 def test_a_conversation_past_retention_shows_nothing_even_before_the_purge(app):
     code, people = room_b(app, "closed")
     with app.app_context():

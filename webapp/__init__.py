@@ -35,13 +35,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = _without_websocket_compression(app.wsgi_app)
 
     from webapp import database, errors, security, workers
-    from webapp.domain import content, outbox
+    from webapp.domain import content, housekeeping, outbox
     from webapp.presentation import templating
     from webapp.views import identity, main, mine, pages, records, room
     app.session_interface = identity.SessionRenewedHourly()  # signed and sent when it changed, or hourly
     workers.init_app(app)
     content.init_app(app)  # raises on broken content: the app refuses to start
     database.init_app(app)
+    housekeeping.init_app(app)  # flask purge
     outbox.init_app(app)
     errors.init_app(app)
     templating.init_app(app)

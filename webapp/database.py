@@ -1,7 +1,6 @@
-"""Database set-up that the ORM does not do by itself, and the maintenance commands."""
+"""Database set-up that the ORM does not do by itself."""
 import os
 
-import click
 from flask import Flask
 from sqlalchemy import event
 
@@ -13,7 +12,6 @@ def init_app(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             _owner_only(db.engine.url.database)
             event.listen(db.engine, "connect", _tune_sqlite)
-    app.cli.add_command(purge_command)
 
 
 def _owner_only(path: str | None) -> None:
@@ -52,14 +50,3 @@ def forget_deleted() -> None:
     if db.engine.dialect.name == "sqlite":
         with db.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
-@click.command("purge")
-def purge_command() -> None:
-    """Delete conversations past their retention date, with all their personal data."""
-    from webapp.domain.rooms import purge_expired
-
-    count = purge_expired()
-    click.echo(f"{count} verlopen gesprek(ken) verwijderd.")
-
-

@@ -1,8 +1,11 @@
 """Background work every server process does: keep its heartbeat, drop the connections of processes that
-died (their phones would otherwise show online forever) and delete conversations past retention."""
+died (their phones would otherwise show online forever) and delete conversations past retention; and the same
+deletion as a command (`flask purge`). Both run their commits as a request would (origin.outside_request):
+a commit renders the screens of the rooms it changed, and their links need the app's own address."""
 from datetime import timedelta
 
-from flask import Flask
+import click
+from flask import Flask, current_app
 from sqlalchemy import delete, select
 
 from webapp import admission
@@ -68,3 +71,13 @@ def start_background_work(app: Flask) -> None:
     socketio.start_background_task(admission.watch_load, app)
 
 
+@click.command("purge")
+def purge_command() -> None:
+    """Delete conversations past their retention date, with all their personal data."""
+    with outside_request(current_app._get_current_object()):
+        count = rooms.purge_expired()
+    click.echo(f"{count} verlopen gesprek(ken) verwijderd.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(purge_command)

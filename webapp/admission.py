@@ -30,7 +30,7 @@ from flask import Flask, current_app, make_response, request
 from realtime.guard import seated_sockets
 from webapp.errors import error_response
 from webapp.extensions import socketio
-from webapp.views.limits import _knows_this_room
+from webapp.views.identity import seated_for_this_code
 
 BUSY = "Het is nu erg druk. Probeer het over een halve minuut opnieuw. Gesprekken die al bezig zijn, gaan gewoon door."
 RETRY_AFTER_SECONDS = 30
@@ -138,7 +138,7 @@ def refuse_newcomers_when_busy():
     """The rule: when busy, only a conversation this browser has a seat in is served (and ALWAYS_SERVED). A seated
     phone's request is served without asking whether the process is busy: counting the seated sockets walks every
     connection of the process, and the answer would not matter."""
-    if request.endpoint in ALWAYS_SERVED or _knows_this_room() or busy() is None:
+    if request.endpoint in ALWAYS_SERVED or seated_for_this_code() or busy() is None:
         return None
     response = make_response(error_response(BUSY, 503))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -1,7 +1,7 @@
 """Which deelnemer this browser is: a token per room in Flask's signed session cookie."""
 import time
 
-from flask import session
+from flask import g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
@@ -60,3 +60,11 @@ def token_for_code(typed: str | None) -> str | None:
 
 def current_participant(room: Room) -> Participant | None:
     return participant_for_token(room, token_for(room))
+
+
+def seated_for_this_code() -> bool:
+    """Whether this browser has a seat in the conversation whose code is in this request's URL (the code budgets
+    and admission control let it past). The room blueprint has taken the code out of view_args by the time its
+    views run (its url_value_preprocessor runs first), so it is looked for in both places."""
+    typed = g.get("code_as_typed") or (request.view_args or {}).get("code", "")
+    return token_for_code(typed) is not None

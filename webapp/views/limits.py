@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, g, request, session
 from flask_limiter.util import get_remote_address
 
 from webapp.extensions import limiter
-from webapp.views.identity import token_for_code
+from webapp.views.identity import seated_for_this_code
 
 
 def count_failure() -> None:
@@ -23,12 +23,6 @@ def _failed(_response) -> bool:
     return g.get("code_failed", False)
 
 
-def _knows_this_room() -> bool:
-    # The room blueprint has taken the code out of view_args by now (its url_value_preprocessor runs first).
-    typed = g.get("code_as_typed") or (request.view_args or {}).get("code", "")
-    return token_for_code(typed) is not None
-
-
 def _browser() -> str:
     """A random name for this browser, kept in its session cookie: it says nothing about the person."""
     if "browser" not in session:
@@ -37,16 +31,16 @@ def _browser() -> str:
 
 
 _per_browser = limiter.shared_limit(lambda: current_app.config["JOIN_RATE_LIMIT"], scope="code-tries-browser",
-                                    key_func=_browser, deduct_when=_failed, exempt_when=_knows_this_room)
+                                    key_func=_browser, deduct_when=_failed, exempt_when=seated_for_this_code)
 _per_address = limiter.shared_limit(lambda: current_app.config["JOIN_ADDRESS_LIMIT"], scope="code-tries-address",
-                                    key_func=get_remote_address, deduct_when=_failed, exempt_when=_knows_this_room)
+                                    key_func=get_remote_address, deduct_when=_failed, exempt_when=seated_for_this_code)
 
 
 @limiter.request_filter
 def _seated_here() -> bool:
     """A browser with a seat in the conversation of the address skips the limiter altogether on the room's routes:
     their only limits are the two budgets above, which exempt it anyway, and an action then pays nothing for them."""
-    return request.blueprint == "room" and _knows_this_room()
+    return request.blueprint == "room" and seated_for_this_code()
 
 
 def join_guard(target):

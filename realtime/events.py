@@ -14,7 +14,7 @@ from realtime.broadcast import person_channel, send_typing
 from realtime.sync import send_full
 from webapp.domain import codes, presence, rooms
 from webapp.domain.refusals import RoomError
-from webapp.views.identity import current_participant
+from webapp.identity import current_participant
 
 DENIED = "Je doet niet mee aan dit gesprek."
 

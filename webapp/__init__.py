@@ -34,10 +34,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("WEBSOCKET_COMPRESSION", False):
         app.wsgi_app = _without_websocket_compression(app.wsgi_app)
 
-    from webapp import database, errors, security, workers
+    from webapp import database, errors, identity, security, workers
     from webapp.domain import content, housekeeping, outbox
     from webapp.presentation import templating
-    from webapp.views import identity, main, mine, pages, records, room
+    from webapp.views import main, mine, pages, records, room
     app.session_interface = identity.SessionRenewedHourly()  # signed and sent when it changed, or hourly
     workers.init_app(app)
     content.init_app(app)  # raises on broken content: the app refuses to start

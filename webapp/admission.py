@@ -30,7 +30,7 @@ from flask import Flask, current_app, make_response, request
 from realtime.guard import seated_sockets
 from webapp.errors import error_response
 from webapp.extensions import socketio
-from webapp.views.identity import seated_for_this_code
+from webapp.identity import seated_for_this_code
 
 BUSY = "Het is nu erg druk. Probeer het over een halve minuut opnieuw. Gesprekken die al bezig zijn, gaan gewoon door."
 RETRY_AFTER_SECONDS = 30

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, g, request, session
 from flask_limiter.util import get_remote_address
 
 from webapp.extensions import limiter
-from webapp.views.identity import seated_for_this_code
+from webapp.identity import seated_for_this_code
 
 
 def count_failure() -> None:

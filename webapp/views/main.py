@@ -8,8 +8,8 @@ from webapp.domain import accounts, codes, invitations, planning, rooms
 from webapp.domain.refusals import RoomError
 from webapp.errors import error_response, too_many_message
 from webapp.extensions import db, limiter
+from webapp.identity import remember
 from webapp.presentation.invitation_mail import invitation_parts
-from webapp.views.identity import remember
 from webapp.views.limits import count_failure, join_guard
 from webapp.views.mine import own_address
 from webapp.views.query import id_from

@@ -18,9 +18,9 @@ from webapp.domain import accounts, closing, planning
 from webapp.domain.addresses import clean_email
 from webapp.domain.refusals import RoomError
 from webapp.extensions import limiter, login_manager
+from webapp.identity import current_participant, remember
 from webapp.origin import public_url
 from webapp.presentation import timeline
-from webapp.views.identity import current_participant, remember
 
 bp = Blueprint("mine", __name__, url_prefix="/mijn-gesprekken")
 

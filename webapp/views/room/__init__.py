@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, g, request
 
 from webapp.domain import rooms
 from webapp.domain.refusals import RoomError
-from webapp.views.identity import token_for_code
+from webapp.identity import token_for_code
 from webapp.views.limits import count_failure, join_guard
 
 bp = Blueprint("room", __name__, url_prefix="/r/<code>")

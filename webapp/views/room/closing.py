@@ -4,13 +4,13 @@ from flask import g, make_response, render_template, request, url_for
 from webapp.domain import closing, outbox, record_links, verslag
 from webapp.domain.refusals import RoomError
 from webapp.domain.roles import require_actor
+from webapp.identity import remember
 from webapp.origin import public_url
 from webapp.presentation import timeline
 from webapp.presentation.invitation_mail import invitation_parts
 from webapp.presentation.regions import Renderer
 from webapp.presentation.verslag_mail import composer
 from webapp.presentation.verslag_pdf import render_pdf
-from webapp.views.identity import remember
 from webapp.views.responses import changed, fragment, navigate
 from webapp.views.room import bp
 

@@ -6,11 +6,11 @@ from flask import g, jsonify, redirect, render_template, request, url_for
 from realtime.broadcast import announce_deleted, evict
 from webapp.domain import rooms
 from webapp.domain.refusals import RoomError
+from webapp.identity import remember, token_for
 from webapp.presentation.invite import qr_svg, room_url
 from webapp.presentation.regions import Renderer
 from webapp.presentation.screen import RoomScreen
 from webapp.presentation.state import room_state
-from webapp.views.identity import remember, token_for
 from webapp.views.responses import changed, navigate
 from webapp.views.room import bp, open_to_guests
 

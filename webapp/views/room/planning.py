@@ -5,8 +5,8 @@ from realtime.broadcast import evict
 from webapp.domain import planning, series
 from webapp.domain.content import get_content
 from webapp.domain.refusals import RoomError
+from webapp.identity import remember
 from webapp.presentation.invitation_mail import link_url, planned_ics, student_name, whose
-from webapp.views.identity import remember
 from webapp.views.limits import count_failure
 from webapp.views.responses import changed, fragment
 from webapp.views.room import LINK_NOT_VALID, bp, open_to_link_holders

@@ -3,7 +3,7 @@ from flask import g, request, url_for
 
 from webapp.domain import closing, review
 from webapp.domain.rooms import participant_for_token
-from webapp.views.identity import remember, token_for
+from webapp.identity import remember, token_for
 from webapp.views.limits import count_failure
 from webapp.views.responses import changed, navigate
 from webapp.views.room import NOT_YOURS, bp, open_to_guests

@@ -564,6 +564,7 @@ WALK = [
          then=(nobody_reads(ALL_AGREED),)),
     agree("Sanne"), agree("Marieke"), agree("Kees", then=(reads("Marieke", ALL_AGREED),)),
     Step("Marieke", "sends the verslag", post("/finalize")),
+    Step("Marieke", "asks to send the mail that did not go yet again", post("/mail/retry")),
     Step("Marieke", "takes back the links to the verslag in the mails", post("/record-links/revoke")),
     # The next meeting was set while closing: sending planned it; "Start het vervolggesprek" goes into it.
     Step("Sanne", "goes into the vervolggesprek planned while closing", post("/follow-up")),

@@ -22,10 +22,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import TextClause
 
 from realtime.broadcast import person_channel
+from webapp.clock import utcnow
 from webapp.domain.rooms import CHANGED_ROOMS
 from webapp.extensions import db, socketio
 from webapp.models import Participant, Room
-from webapp.models.room import utcnow
 from webapp.presentation import regions
 from webapp.presentation.regions import Renderer
 

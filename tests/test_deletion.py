@@ -8,11 +8,11 @@ import pytest
 
 from tests.conftest import app_on_fresh_database
 from tests.helpers import agree, post_action, seat_three, state
+from webapp.clock import utcnow
 from webapp.domain import outbox
 from webapp.domain.rooms import purge_expired
 from webapp.extensions import db
 from webapp.models import Room
-from webapp.models.room import utcnow
 
 
 @pytest.fixture

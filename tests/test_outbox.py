@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from tests.conftest import free_port
+from webapp.clock import utcnow
 from webapp.config import Config
 from webapp.domain import outbox
 from webapp.domain.rooms import create_room
 from webapp.extensions import db, mail
 from webapp.models.outbox import OutboxMessage
-from webapp.models.room import Room, utcnow
+from webapp.models.room import Room
 
 ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
 

@@ -14,11 +14,11 @@ from sqlalchemy import update
 
 from tests.conftest import ROOT, free_port, need
 from tests.smtp_server import SMTPServer
+from webapp.clock import utcnow
 from webapp.domain import outbox
 from webapp.domain.rooms import create_room
 from webapp.extensions import db, mail
 from webapp.models.outbox import OutboxMessage
-from webapp.models.room import utcnow
 
 ADDRESSES = ["student@example.nl", "docent@school.example", "opleider@bedrijf.example"]
 ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nSUMMARY:Vervolggesprek\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"

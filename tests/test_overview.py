@@ -16,11 +16,12 @@ from tests.test_seats import invitation_link
 from tests.test_series import one_tap
 from tests.test_stale_regions import what_differs
 from tests.test_sync import Phone
+from webapp.clock import utcnow
 from webapp.domain import accounts
 from webapp.domain.dates import dutch_moment
 from webapp.extensions import db
 from webapp.models import Participant, Record, Room, Series, SeriesMember
-from webapp.models.room import Admission, RoomStatus, utcnow
+from webapp.models.room import Admission, RoomStatus
 
 KEES = "kees@bakkerij.example"
 SANNE = "sanne@student.example"

@@ -172,10 +172,10 @@ def test_a_link_works_for_record_link_days_and_then_says_it_expired(app, smtp, m
         mails["praktijkopleider"].get_body(("plain",)).get_content()
     made = clock.utcnow()
 
-    monkeypatch.setattr(clock, "utcnow", lambda: made + timedelta(days=14, seconds=-60))
+    monkeypatch.setattr(clock, "now", lambda: made + timedelta(days=14, seconds=-60))
     assert app.test_client().get(path).status_code == 200  # the last minute of the fourteenth day
 
-    monkeypatch.setattr(clock, "utcnow", lambda: made + timedelta(days=14, seconds=60))
+    monkeypatch.setattr(clock, "now", lambda: made + timedelta(days=14, seconds=60))
     for suffix in ("", ".pdf"):
         response = app.test_client().get(path + suffix)
         assert response.status_code == 410

@@ -9,10 +9,10 @@ from tests.conftest import csrf_from
 from tests.helpers import client_at, join, start_room, text_of
 from tests.test_outbox import locmem_sent
 from tests.test_planning import LINK, NEXT_WEEK, planned_room
+from webapp.clock import utcnow
 from webapp.domain import accounts, invitations, outbox
 from webapp.extensions import db, limiter
 from webapp.models import OutboxMessage, Participant, Room, SignIn
-from webapp.models.room import utcnow
 
 LINK_IN_A_NAME = "Een naam kan geen webadres of e-mailadres zijn."
 

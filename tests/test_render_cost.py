@@ -17,10 +17,11 @@ from sqlalchemy import event
 import realtime.sync as sync
 from tests.helpers import hang_up, post_action, room_csrf, seated_with_phones, state
 from tests.test_sync import PLANNED_WALK, WALK, Gesprek
+from webapp import clock
+from webapp.clock import utcnow
 from webapp.domain.roles import ROLES, allowed
 from webapp.extensions import db
 from webapp.gc_tuning import THRESHOLDS, freeze_warm, tune_gc
-from webapp.models.room import utcnow
 from webapp.presentation import regions
 from webapp.presentation.regions import Renderer
 
@@ -155,8 +156,7 @@ def test_a_region_whose_clock_ran_out_is_rendered_again(seated, monkeypatch):
     for role, phone in phones.items():
         assert "Zet terug" in updates(phone)[-1]["fragments"]["afspraken"], role
     later = utcnow() + timedelta(seconds=61)
-    for module in ("realtime.sync", "webapp.presentation.screen"):
-        monkeypatch.setattr(f"{module}.utcnow", lambda: later)
+    monkeypatch.setattr(clock, "now", lambda: later)
     post_action(people["student"], code, "/phase", {"phase": "leren"})
     for role, phone in phones.items():
         [update] = updates(phone)

@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import update
 
 from tests.helpers import join, post_action, seat_three, start_room, state
+from webapp.clock import utcnow
 from webapp.domain import meeting, rooms
 from webapp.domain.refusals import RoomError
 from webapp.domain.verslag import subject
 from webapp.extensions import db
 from webapp.models import Participant
-from webapp.models.room import utcnow
 
 
 def names(client, code):

@@ -70,9 +70,9 @@ def test_an_unknown_code_gets_a_clear_dutch_message(client):
 
 
 def test_an_expired_room_says_so(app, client):
+    from webapp.clock import utcnow
     from webapp.extensions import db
     from webapp.models import Room
-    from webapp.models.room import utcnow
 
     code = start_room(client)
     with app.app_context():

@@ -99,11 +99,11 @@ def test_on_postgresql_the_migrations_hold_and_purging_takes_everything_along(po
 
     from tests.helpers import post_action, seat_three
     from webapp import create_app
+    from webapp.clock import utcnow
     from webapp.config import database_url
     from webapp.domain.rooms import purge_expired
     from webapp.extensions import db
     from webapp.models import Agreement, Participant, Room
-    from webapp.models.room import utcnow
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url(postgres_url),
                       "SOCKETIO_ASYNC_MODE": "threading", "REDIS_URL": None})

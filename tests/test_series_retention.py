@@ -3,10 +3,11 @@ planned date, not from the day one conversation was made; the stagedocent can en
 from datetime import date, timedelta
 
 from tests.helpers import agree, post_action, seat_three, state
+from webapp import clock
+from webapp.clock import utcnow
 from webapp.domain import rooms
 from webapp.extensions import db
 from webapp.models import Room, Series, SeriesMember
-from webapp.models.room import utcnow
 
 
 def close_and_send(people, code, next_date=None):
@@ -22,7 +23,7 @@ def close_and_send(people, code, next_date=None):
 def purge_on(app, monkeypatch, day) -> list[str]:
     """The housekeeping's purge as it runs on that day; the codes still there after it."""
     with app.app_context():
-        monkeypatch.setattr(rooms, "utcnow", lambda: day)
+        monkeypatch.setattr(clock, "now", lambda: day)
         rooms.purge_expired()
         monkeypatch.undo()
         return sorted(db.session.scalars(db.select(Room.code)))

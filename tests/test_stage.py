@@ -30,7 +30,7 @@ def today(monkeypatch):
     """The app's one clock, set to a day of the stage by assigning `today.now`."""
     class Today:
         now = BEGIN
-    monkeypatch.setattr(clock, "utcnow", lambda: Today.now)
+    monkeypatch.setattr(clock, "now", lambda: Today.now)
     return Today
 
 

@@ -5,10 +5,10 @@ import re
 
 from tests.conftest import csrf_from
 from tests.helpers import join, post_action, start_room, text_of
+from webapp.clock import utcnow
 from webapp.domain import codes
 from webapp.extensions import db
 from webapp.models import Room
-from webapp.models.room import utcnow
 
 
 def _code_field(html: str) -> str:

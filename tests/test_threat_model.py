@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_from, free_port
 from tests.helpers import agree, join, post_action, start_room, state
+from webapp.clock import utcnow
 from webapp.domain import codes, outbox
 from webapp.domain.rooms import MAX_PARTICIPANTS
 from webapp.extensions import db, mail, socketio
 from webapp.models import Agreement, OutboxMessage, Participant, Room
-from webapp.models.room import utcnow
 
 # Room B is the one under attack; room A is another room whose deelnemers try to reach into B.
 B_NAMES = {"stagedocent": "Bregje", "student": "Bastiaan", "praktijkopleider": "Berend"}

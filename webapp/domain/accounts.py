@@ -26,11 +26,12 @@ from flask import current_app
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from webapp.clock import utcnow
 from webapp.domain import outbox
 from webapp.domain.roles import LABELS, PLANNERS, PRAKTIJKOPLEIDER, STAGEDOCENT, STUDENT
 from webapp.extensions import db
 from webapp.models import OutboxMessage, Participant, Record, Review, Room, Series, SeriesMember, SignIn
-from webapp.models.room import RoomStatus, utcnow
+from webapp.models.room import RoomStatus
 
 OVERVIEW_ROLES = (STUDENT, STAGEDOCENT, PRAKTIJKOPLEIDER)  # who sees a series in Mijn gesprekken
 SIGNED_IN_HOURS = 12  # a sign-in lasts a working day, also on a shared device that nobody logs out of

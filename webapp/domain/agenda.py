@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
 
-from webapp.models.room import utcnow
+from webapp.clock import utcnow
 
 MEETING_MINUTES = 45
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from webapp.clock import utcnow
 from webapp.domain import text
 from webapp.domain.dates import dutch_date
 from webapp.domain.meeting import parse_rev
@@ -15,7 +16,6 @@ from webapp.domain.rooms import change
 from webapp.extensions import db
 from webapp.models import Agreement, Participant, Room
 from webapp.models.meeting import WHAT_MAX
-from webapp.models.room import utcnow
 
 UNDO_SECONDS = 60
 MAX_AGREEMENTS = 100  # a conversation has a handful; the cap keeps a room, its page and its mail small

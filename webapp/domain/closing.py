@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from webapp.clock import utcnow
 from webapp.domain import accounts, dates, outbox, planning, rooms, series, text, verslag
 from webapp.domain.addresses import clean_email
 from webapp.domain.refusals import RoomError
@@ -16,7 +17,7 @@ from webapp.domain.roles import require_actor, require_status
 from webapp.domain.rooms import change
 from webapp.extensions import db
 from webapp.models import Participant, Record, Room
-from webapp.models.room import Admission, RoomStatus, utcnow
+from webapp.models.room import Admission, RoomStatus
 
 REMARK_MAX = 500
 

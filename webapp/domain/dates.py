@@ -1,8 +1,8 @@
 """Dates as people read them in Dutch, and the date and time of a meeting as people type them."""
 from datetime import date, datetime, time
 
+from webapp.clock import utcnow
 from webapp.domain.refusals import RoomError
-from webapp.models.room import utcnow
 
 LATEST_MEETING_YEARS = 3
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")

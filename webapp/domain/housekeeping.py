@@ -9,11 +9,11 @@ from flask import Flask, current_app
 from sqlalchemy import delete, select
 
 from webapp import admission
+from webapp.clock import utcnow
 from webapp.domain import accounts, rooms
 from webapp.domain.outbox import start_sender
 from webapp.extensions import db, socketio
 from webapp.models import Connection, Room, Worker
-from webapp.models.room import utcnow
 from webapp.origin import outside_request
 from webapp.workers import worker_id
 

@@ -6,6 +6,7 @@ import random
 
 from sqlalchemy import select
 
+from webapp.clock import utcnow
 from webapp.domain import text
 from webapp.domain.content import Card, Deck, Phase, get_content
 from webapp.domain.refusals import Forbidden, RoomError, StaleEdit
@@ -14,7 +15,7 @@ from webapp.domain.rooms import change
 from webapp.extensions import db
 from webapp.models import ChecklistTick, Participant, Room, RoomCard
 from webapp.models.meeting import NOTE_MAX
-from webapp.models.room import ACTIVITY_MAX, utcnow
+from webapp.models.room import ACTIVITY_MAX
 
 PREPARING_MOMENT = "voor"
 _random = random.SystemRandom()

@@ -25,10 +25,10 @@ from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import case, or_, select, update
 
 from webapp import mail_backend
+from webapp.clock import utcnow
 from webapp.domain import addresses
 from webapp.extensions import db, mail, socketio
 from webapp.models.outbox import OutboxMessage
-from webapp.models.room import utcnow
 
 BACKOFF_FIRST = 5  # seconds until the first retry; doubles with every failure
 BACKOFF_MAX = 30 * 60

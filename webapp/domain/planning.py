@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from webapp.clock import utcnow
 from webapp.domain import accounts, codes, dates, invitations, series
 from webapp.domain.addresses import clean_email
 from webapp.domain.content import STAGE_MOMENTS, get_content
@@ -21,7 +22,7 @@ from webapp.domain.roles import LABELS, PERMISSIONS, PLANNERS, ROLES, STAGEDOCEN
 from webapp.domain.rooms import bump_series, change, clean_name, following_moment
 from webapp.extensions import db
 from webapp.models import Participant, Room
-from webapp.models.room import Admission, LinkSource, RoomStatus, utcnow
+from webapp.models.room import Admission, LinkSource, RoomStatus
 
 MOMENT_WORDS = {"start": "aan het begin", "midden": "in het midden", "eind": "aan het eind"}
 

@@ -13,12 +13,13 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask import current_app
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
+from webapp.clock import utcnow
 from webapp.domain.closing import follow_up_of, record_of
 from webapp.domain.refusals import RoomError
 from webapp.domain.rooms import change
 from webapp.extensions import db
 from webapp.models import Participant, Record, Room
-from webapp.models.room import RoomStatus, utcnow
+from webapp.models.room import RoomStatus
 
 SALT = "verslag-link"
 

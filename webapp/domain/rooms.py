@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from webapp.clock import utcnow
 from webapp.database import forget_deleted
 from webapp.domain import accounts, codes, outbox, series, text
 from webapp.domain.content import STAGE_MOMENTS
@@ -22,7 +23,7 @@ from webapp.domain.roles import PRAKTIJKOPLEIDER, ROLES, STAGEDOCENT, STUDENT, r
 from webapp.extensions import db
 from webapp.mail_backend import forget_files
 from webapp.models import Participant, Room
-from webapp.models.room import Admission, RoomStatus, utcnow
+from webapp.models.room import Admission, RoomStatus
 
 NAME_MAX = 40
 MAX_PARTICIPANTS = 8  # three, plus whoever the stagedocent lets in; never an audience

@@ -10,10 +10,10 @@ from datetime import datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
+from webapp.clock import utcnow
 from webapp.domain import text
 from webapp.extensions import db
 from webapp.models import Room, Series
-from webapp.models.room import utcnow
 
 WORKPLACE_MAX = Series.__table__.c.workplace.type.length
 

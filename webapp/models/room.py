@@ -7,14 +7,10 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp import clock
+from webapp.clock import utcnow
 from webapp.extensions import db
 
 ACTIVITY_MAX = 200
-
-
-def utcnow() -> datetime:
-    return clock.utcnow()  # looked up at every call, so a test's clock holds everywhere
 
 
 class RoomStatus(enum.StrEnum):

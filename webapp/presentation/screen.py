@@ -6,12 +6,13 @@ from functools import cached_property
 
 from sqlalchemy import func, or_, select
 
+from webapp.clock import utcnow
 from webapp.domain import agreements, closing, meeting, review, verslag
 from webapp.domain.content import STAGE_MOMENTS, Card, Content, Deck, Phase, get_content
 from webapp.domain.roles import LABELS, ROLES, may, may_take
 from webapp.extensions import db
 from webapp.models import Agreement, Participant, Record, Room, RoomCard
-from webapp.models.room import Admission, RoomStatus, utcnow
+from webapp.models.room import Admission, RoomStatus
 
 
 class Readiness:

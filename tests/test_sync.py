@@ -181,6 +181,7 @@ class Gesprek:
         self.gone: dict[str, Phone] = {}  # the phones of people taken out
         self.afspraken: list[int] = []  # ids, in the order they were written
         self.links: dict[str, str] = {}  # each person's own link to a planned gesprek, as last made
+        self.removed: dict[str, int] = {}  # the deelnemer id of each person taken out
 
     def browser(self, name: str, role: str):
         self.roles[name], self.clients[name] = role, self.app.test_client()
@@ -312,8 +313,18 @@ def one_tap_into_the_follow_up(gesprek: Gesprek, who: str):
 
 def remove(name: str):
     def send(gesprek: Gesprek, who: str):
-        response = post_action(gesprek.clients[who], gesprek.code, f"/participants/{gesprek.person_id(name)}/remove")
+        gesprek.removed[name] = gesprek.person_id(name)
+        response = post_action(gesprek.clients[who], gesprek.code, f"/participants/{gesprek.removed[name]}/remove")
         gesprek.gone[name] = gesprek.phones.pop(name)
+        return response
+    return send
+
+
+def readmit(name: str):
+    """The stagedocent lets someone taken out back in: the same deelnemer, whose phone loads the room again."""
+    def send(gesprek: Gesprek, who: str):
+        response = post_action(gesprek.clients[who], gesprek.code, f"/participants/{gesprek.removed.pop(name)}/readmit")
+        gesprek.open_phone(name)
         return response
     return send
 
@@ -532,6 +543,8 @@ WALK = [
     Step("Ilse", "ticks an item of her checklist", tick_an_item),
     Step("Marieke", "locks the room", post("/lock", locked="1")),
     Step("Marieke", "takes Ilse out", remove("Ilse"), then=(is_out("Ilse"),)),
+    Step("Marieke", "lets Ilse in again", readmit("Ilse")),
+    Step("Marieke", "takes Ilse out again", remove("Ilse"), then=(is_out("Ilse"),)),
     # Afspraken
     Step("Sanne", "writes an afspraak", write("Sanne vraagt elke vrijdag om feedback.")),
     Step("Marieke", "writes an afspraak", write("Sanne maakt stage-opdracht 2 af.")),

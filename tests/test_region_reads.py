@@ -17,7 +17,7 @@ from sqlalchemy.orm import RelationshipProperty
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 import realtime.sync as sync
-from tests.test_sync import PLANNED_WALK, WALK, Gesprek
+from tests.test_sync import PLANNED_WALK, WALK, walk_applying_pushes
 from webapp.extensions import db
 from webapp.presentation import regions
 from webapp.presentation.screen import RoomScreen
@@ -96,17 +96,9 @@ def test_every_region_reads_only_what_the_map_gives_it(app, monkeypatch, walk, r
         return original(room, touched)
 
     monkeypatch.setattr(sync, "updates_for", updates_for)
-    gesprek = Gesprek(app)
     try:
-        for number, step in enumerate(walk, 1):
-            response = step.request(gesprek, step.who)
-            assert response.status_code == step.status, f"step {number}, {step}: {response.status_code}"
-            for phone in gesprek.phones.values():
-                phone.apply_pushes()
+        walk_applying_pushes(app, walk)
     finally:
-        for phone in [*gesprek.phones.values(), *gesprek.gone.values()]:
-            if phone.sio.is_connected():
-                phone.sio.disconnect()
         uninstall()
     missing = {region: sorted(name for name in names if not covered(name, regions.READS[region]))
                for region, names in recorder.reads.items()}

@@ -16,7 +16,7 @@ from sqlalchemy import event
 
 import realtime.sync as sync
 from tests.helpers import hang_up, post_action, room_csrf, seated_with_phones, state
-from tests.test_sync import PLANNED_WALK, WALK, Gesprek
+from tests.test_sync import PLANNED_WALK, WALK, walk_applying_pushes
 from webapp import clock
 from webapp.clock import utcnow
 from webapp.domain.roles import ROLES, allowed
@@ -232,18 +232,7 @@ def test_the_map_names_every_region_a_change_changed(app, monkeypatch, walk):
         return original(room, touched)
 
     monkeypatch.setattr(sync, "updates_for", updates_for)
-    gesprek = Gesprek(app)
-    try:
-        for number, step in enumerate(walk, 1):
-            step_now["step"] = f"step {number}, {step}"
-            response = step.request(gesprek, step.who)
-            assert response.status_code == step.status, f"{step_now['step']}: {response.status_code}"
-            for phone in gesprek.phones.values():
-                phone.apply_pushes()
-    finally:
-        for phone in [*gesprek.phones.values(), *gesprek.gone.values()]:
-            if phone.sio.is_connected():
-                phone.sio.disconnect()
+    walk_applying_pushes(app, walk, before_step=lambda label: step_now.update(step=label))
     assert not missed, "\n".join(missed)
     assert len(screens) >= 3  # the walk was watched
 

@@ -20,6 +20,7 @@ import difflib
 import functools
 import json
 import re
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable
@@ -216,6 +217,34 @@ class Gesprek:
             for phone, page in pages.items():
                 phone.show(page)
         return problems
+
+    def walk(self, walk: list["Step"], before_step: Callable[[str], None] = lambda _label: None):
+        """Take each step in turn and yield it with its label ("step 3, Sanne joins as student"), once its answer
+        is the one the step expects; `before_step` hears the label before the step is taken. Every phone is hung
+        up when the walk is closed (use it in `contextlib.closing`), also after a failed step."""
+        try:
+            for number, step in enumerate(walk, 1):
+                label = f"step {number}, {step}"
+                before_step(label)
+                response = step.request(self, step.who)
+                assert response.status_code == step.status, (
+                    f"{label}: answered {response.status_code}, not {step.status}\n"
+                    f"{response.get_data(as_text=True)[:500]}")
+                yield label, step
+        finally:
+            for phone in [*self.phones.values(), *self.gone.values()]:
+                if phone.sio.is_connected():
+                    phone.sio.disconnect()
+
+
+def walk_applying_pushes(app, walk: list["Step"], before_step: Callable[[str], None] = lambda _label: None) -> None:
+    """The whole walk, each phone applying what it was pushed after each step (as tests that watch the server
+    while it walks need it: tests/test_render_cost.py, tests/test_region_reads.py)."""
+    gesprek = Gesprek(app)
+    with closing(gesprek.walk(walk, before_step)) as steps:
+        for _label, _step in steps:
+            for phone in gesprek.phones.values():
+                phone.apply_pushes()
 
 
 # The actions, as each phone sends them; a callable path or field is looked up when the action is sent -----------
@@ -620,18 +649,10 @@ PLANNED_WALK = [
 @pytest.mark.parametrize("walk", [WALK, PLANNED_WALK], ids=["at-the-table", "planned-ahead"])
 def test_every_phone_shows_what_a_fresh_load_of_the_room_shows(app, subtests, walk):
     gesprek = Gesprek(app)
-    try:
-        for number, step in enumerate(walk, 1):
-            response = step.request(gesprek, step.who)
-            assert response.status_code == step.status, (
-                f"step {number}, {step}: answered {response.status_code}, not {step.status}\n"
-                f"{response.get_data(as_text=True)[:500]}")
-            with subtests.test(msg=f"{number}. {step}"):
+    with closing(gesprek.walk(walk)) as steps:
+        for label, step in steps:
+            with subtests.test(msg=label):
                 problems = gesprek.check(step)
                 if problems:
-                    pytest.fail(f"after step {number}, “{step}”, {len(problems)} thing(s) differ:\n"
+                    pytest.fail(f"after {label}, {len(problems)} thing(s) differ:\n"
                                 + "\n".join(f"  {problem}" for problem in problems), pytrace=False)
-    finally:
-        for phone in [*gesprek.phones.values(), *gesprek.gone.values()]:
-            if phone.sio.is_connected():
-                phone.sio.disconnect()

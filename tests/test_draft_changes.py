@@ -1,6 +1,6 @@
-"""A change while closing takes the Akkoorden back and the draft marks what changed since the latest Akkoord, line
-by line, in words and with struck and new text (issue 19); once everyone agreed again, and in the sent verslag,
-its mail and its PDF, nothing is marked."""
+"""A change while closing takes the Akkoorden back and the draft marks what changed since the text everyone had
+agreed to, line by line, in words and with struck and new text (issue 19); once everyone who had agreed agreed
+again, and in the sent verslag, its mail and its PDF, nothing is marked."""
 from datetime import date, timedelta
 from io import BytesIO
 

@@ -95,7 +95,7 @@ def snapshot(room: Room) -> dict:
 
 @dataclass(frozen=True)
 class Mark:
-    """One line of the draft that differs from the text of the latest Akkoord: new, or changed from `before`
+    """One line of the draft that differs from the agreed text (Room.agreed_text): new, or changed from `before`
     (how it read then)."""
     before: dict | None = None
 
@@ -112,7 +112,7 @@ class ListChanges:
 
 @dataclass(frozen=True)
 class DraftChanges:
-    """What changed in the draft since the latest Akkoord, for the draft to mark while closing."""
+    """What changed in the draft since the agreed text, for the draft to mark while closing."""
     agreements: ListChanges
     discussed: ListChanges  # a card's note
     participants: ListChanges  # who was there
@@ -121,7 +121,8 @@ class DraftChanges:
 
 def changes_since_agreed(data: dict, agreed_text: str | None) -> DraftChanges | None:
     """What changed in the draft (`data`: its snapshot) since `agreed_text` (Room.agreed_text: the canonical
-    text of the latest Akkoord); None when nobody agreed yet or nothing changed since."""
+    text everyone who gave an Akkoord agreed to, closing.confirm); None when nobody agreed yet or nothing changed
+    since."""
     if agreed_text is None:
         return None
     before = json.loads(agreed_text)

@@ -63,8 +63,9 @@ class Room(db.Model):
     # The next conversation, planned while closing; it goes into the verslag and its .ics.
     next_meeting_date: Mapped[date | None] = mapped_column(default=None)
     next_meeting_time: Mapped[str | None] = mapped_column(String(5), default=None)
-    # The draft verslag's text as it was at the latest Akkoord (verslag.canonical): when a change takes the
-    # Akkoorden back, the draft marks each line that changed since, with its old and its new text.
+    # The draft verslag's text as everyone who gave an Akkoord agreed to it (verslag.canonical, closing.confirm):
+    # when a change takes the Akkoorden back, the draft marks each line that changed since, with its old and its
+    # new text, until all who had agreed agree again.
     agreed_text: Mapped[str | None] = mapped_column(Text, default=None)
     # A vervolggesprek points back to the conversation before it, so a series reads as one story.
     previous_room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id", ondelete="SET NULL"), default=None)

@@ -257,7 +257,7 @@ class RoomScreen:
 
     @cached_property
     def draft_changes(self) -> verslag.DraftChanges | None:
-        """What the draft marks: each line changed since the latest Akkoord, once a change took Akkoorden back."""
+        """What the draft marks: each line changed since the agreed text, once a change took Akkoorden back."""
         return verslag.changes_since_agreed(self.draft, self.room.agreed_text)
 
     @property

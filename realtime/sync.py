@@ -30,6 +30,7 @@ from webapp.presentation import regions
 from webapp.presentation.regions import Renderer
 
 SOCKET_HEADER = "X-Socket-Id"  # the acting phone's socket, named by app.js on every request
+VERSION_HEADER = "X-Room-Version"  # the version an answer to an action shows (views/responses.changed)
 HELD = "held_updates"  # g key: the acting deelnemer's updates, sent once the answer is made (send_held)
 OUTGOING = "outgoing_updates"  # session.info key: updates to emit once the transaction has committed
 TOUCHED = "touched_state"  # session.info key: what this transaction changed ("table.column", "table", "*")
@@ -171,7 +172,7 @@ def send_held(response):
     the phone that acted when its answer carries that very version (responses.changed): so it gets its change
     once, and any other answer (a redirect, an error) leaves it to the push as before."""
     for participant_id, message in g.pop(HELD, ()):
-        carried = response.headers.get("X-Room-Version") == str(message["version"])
+        carried = response.headers.get(VERSION_HEADER) == str(message["version"])
         socketio.emit("update", message, to=person_channel(participant_id),
                       skip_sid=request.headers.get(SOCKET_HEADER) if carried else None)
     return response

@@ -92,6 +92,14 @@
     }
     return "";
   }
+  // What the screen says before a change, and the one sentence that tells what the change did to it.
+  function saying() {
+    return { activity: activity(), presence: presence() };
+  }
+  function whatChanged(before) {
+    const now = activity();
+    return now !== before.activity ? now : presenceChange(before.presence, presence());
+  }
   // The bars at the bottom (the tab bar, then the card's actions, the leader's way on, the Akkoord) are stacked
   // and the page makes room for them. They grow with large text: together with the sticky top bar they may
   // take a third of the screen; a bar that no longer fits joins the page where it stands (the tab bar last,
@@ -258,13 +266,10 @@
     const decision = verdict(version, message);
     if (decision === "apply") {
       setVersion(message.version);
-      const said = activity();
-      const before = presence();
+      const before = saying();
       applyFragments(message.fragments).then(function () {
         checkEditor();
-        if (message.full) return;
-        const now = activity();
-        announce(now !== said ? now : presenceChange(before, presence()));
+        if (!message.full) announce(whatChanged(before));
       });
     } else if (decision === "resync") {
       catchUp();
@@ -301,7 +306,7 @@
     const answered = Number(header);
     if (answered === version + 1) {
       setVersion(answered);
-      ownChange = { said: activity(), before: presence(), reopen: keepOpen() };
+      ownChange = { before: saying(), reopen: keepOpen() };
       return;
     }
     if (answered > version) catchUp();
@@ -334,9 +339,7 @@
     }
     const message = notices.querySelector(".melding");
     if (message) announce(message.textContent.trim());
-    if (ownChange && !message) {
-      announce(activity() !== ownChange.said ? activity() : presenceChange(ownChange.before, presence()));
-    }
+    if (ownChange && !message) announce(whatChanged(ownChange.before));
     const wanted = ctx.response.headers.get("X-Focus");
     const again = focusedBefore && document.getElementById(focusedBefore);
     const target = wanted ? room.querySelector(wanted)

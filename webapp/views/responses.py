@@ -4,7 +4,7 @@ pieces."""
 from flask import g, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from realtime.sync import sent_to
+from realtime.sync import VERSION_HEADER, sent_to
 from webapp.presentation.regions import as_partials
 
 
@@ -27,7 +27,7 @@ def changed(*, also: dict[str, str] | None = None, reset: dict[str, str] | None 
     fragments = {**sent_to(g.me), **(also or {})}
     fragments["meldingen"] = render_template("pieces/meldingen.html", message=message, kind="ok")
     response = make_response(as_partials(fragments) + as_partials(reset or {}, swap="outerHTML"), status)
-    response.headers["X-Room-Version"] = str(g.room.version)
+    response.headers[VERSION_HEADER] = str(g.room.version)
     if focus:
         response.headers["X-Focus"] = focus
     return response

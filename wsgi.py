@@ -1,6 +1,8 @@
-"""Entry point: `python wsgi.py` serves the app and runs the mail sender and the housekeeping beside it (see the
-README for a production setup with gunicorn). It serves on eventlet, the default; with SOCKETIO_ASYNC_MODE=gevent
-on gevent, the way out once eventlet is no longer kept (the live-server tests run on both)."""
+"""Entry point: `python wsgi.py` serves the app and runs the mail sender and the housekeeping beside it. It serves on
+eventlet, the default; with SOCKETIO_ASYNC_MODE=gevent on gevent, the way out once eventlet is no longer kept (the
+live-server tests run on both). gunicorn serves the same `app` on gevent only (its eventlet worker is gone):
+`SOCKETIO_ASYNC_MODE=gevent gunicorn -c gunicorn.conf.py wsgi:app`, whose config starts the mail sender and the
+housekeeping in every worker (README, Production)."""
 import os
 
 ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE") or "eventlet"

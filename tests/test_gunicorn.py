@@ -1,6 +1,9 @@
-"""Production under gunicorn (`gunicorn -c gunicorn.conf.py -k eventlet wsgi:app`): it serves, and it sends mail."""
+"""Production under gunicorn's gevent worker (`SOCKETIO_ASYNC_MODE=gevent gunicorn -c gunicorn.conf.py -k gevent -w 1
+wsgi:app`, README "Production"): it serves pages, static files and live rooms over a websocket, and it sends mail."""
 import os
+import queue
 import runpy
+import shutil
 import signal
 import subprocess
 import sys
@@ -8,8 +11,9 @@ import time
 
 import pytest
 import requests
+import socketio
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, csrf_from, free_port, migrated_sqlite
 from tests.smtp_server import SMTPServer
 from webapp import create_app
 from webapp.domain import outbox
@@ -17,47 +21,61 @@ from webapp.extensions import db
 from webapp.models.outbox import OutboxMessage
 
 
-def test_config_binds_to_host_and_port_with_eventlet_limits(monkeypatch):
-    monkeypatch.setenv("HOST", "0.0.0.0")
-    monkeypatch.setenv("PORT", "8123")
-    for name in ("MAX_CONNECTIONS", "LISTEN_BACKLOG"):
-        monkeypatch.delenv(name, raising=False)
-    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+def gunicorn_settings(monkeypatch, **env) -> dict:
+    for name in ("HOST", "PORT", "MAX_CONNECTIONS", "LISTEN_BACKLOG", "SOCKETIO_ASYNC_MODE"):
+        monkeypatch.setenv(name, "")  # remembered, so the config's own setting is undone after the test
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_config_binds_to_host_and_port_with_the_gevent_worker_and_its_limits(monkeypatch):
+    settings = gunicorn_settings(monkeypatch, HOST="0.0.0.0", PORT="8123")
     assert settings["bind"] == "0.0.0.0:8123"
-    assert settings["worker_class"] == "eventlet"
+    assert (settings["worker_class"], settings["workers"]) == ("gevent", 1)
     assert (settings["worker_connections"], settings["backlog"]) == (10000, 2048)
     assert callable(settings["post_worker_init"])
+    # the workers inherit it: Flask-SocketIO would otherwise choose eventlet, which is installed too
+    assert os.environ["SOCKETIO_ASYNC_MODE"] == "gevent"
+
+
+def test_config_refuses_an_async_mode_its_worker_cannot_run(monkeypatch):
+    with pytest.raises(SystemExit, match="SOCKETIO_ASYNC_MODE=eventlet"):
+        gunicorn_settings(monkeypatch, SOCKETIO_ASYNC_MODE="eventlet")
 
 
 class Gunicorn:
-    """gunicorn with this repository's config in its own process, on a free port and a fresh SQLite file."""
+    """The README's gunicorn command in its own process, on a free port and a copy of the migrated SQLite file."""
 
     def __init__(self, tmp_path, smtp_port, workers):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.database_uri = f"sqlite:///{tmp_path / 'gunicorn.db'}"
+        self.database = tmp_path / "gunicorn.db"
+        self.database_uri = f"sqlite:///{self.database}"
         self.env = {
             **os.environ,
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
+            "PUBLIC_URL": self.url,
             "DATABASE_URL": self.database_uri,
             "SECRET_KEY": "gunicorn-secret",
+            "SOCKETIO_ASYNC_MODE": "gevent",
             "MAIL_BACKEND": "smtp",
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(smtp_port),
             "OUTBOX_INTERVAL": "0.5",
         }
-        for name in ("REDIS_URL", "SOCKETIO_ASYNC_MODE", "MAIL_USE_TLS", "MAIL_USE_SSL"):
+        for name in ("REDIS_URL", "MAIL_USE_TLS", "MAIL_USE_SSL"):
             self.env.pop(name, None)
         self.workers = workers
         self.log_path = tmp_path / "gunicorn.log"
         self.process = None
 
     def start(self) -> "Gunicorn":
-        upgrade = [sys.executable, "-m", "flask", "--app", "webapp", "db", "upgrade"]
-        subprocess.run(upgrade, cwd=ROOT, env=self.env, check=True, capture_output=True)
-        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-k", "eventlet",
-                   "-w", str(self.workers), "--no-control-socket",  # gunicorn 25's socket lives in $HOME
+        shutil.copyfile(migrated_sqlite(), self.database)  # `flask db upgrade`, made once per test run
+        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-k", "gevent",
+                   "-w", str(self.workers), "--no-control-socket",  # gunicorn's control socket lives in $HOME
                    "wsgi:app"]  # no -b: the config binds to HOST:PORT
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
@@ -85,13 +103,48 @@ class Gunicorn:
         return self.log_path.read_text() if self.log_path.exists() else ""
 
 
+def a_live_room_works(url: str) -> None:
+    """The stagedocent's phone is in the room over a websocket; the student joins over HTTP, and the stagedocent's
+    phone is told at once, by a push from the worker that served the join."""
+    docent, student = requests.Session(), requests.Session()
+    token = csrf_from(docent.get(url + "/").text)
+    code = docent.post(url + "/rooms", data={"name": "Marieke", "role": "stagedocent", "csrf_token": token}
+                       ).url.rsplit("/", 1)[-1]
+    updates = queue.Queue()
+    phone = socketio.Client(reconnection=False)
+    phone.on("update", updates.put)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in docent.cookies)
+    phone.connect(url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
+    try:
+        assert phone.transport() == "websocket"
+        version = docent.get(f"{url}/r/{code}/state.json").json()["version"]
+        phone.emit("join", {"code": code, "version": version})
+        page = student.get(f"{url}/r/{code}").text
+        joined = student.post(f"{url}/r/{code}/join",
+                              data={"name": "Sanne", "role": "student", "csrf_token": csrf_from(page)})
+        assert joined.status_code == 200
+        deadline = time.monotonic() + 5
+        while True:
+            update = updates.get(timeout=max(0.01, deadline - time.monotonic()))
+            if "Sanne" in update["fragments"].get("deelnemers", ""):
+                break
+    finally:
+        phone.disconnect()
+
+
 @pytest.mark.parametrize("workers", [1, 2])
-def test_gunicorn_serves_and_its_workers_deliver_queued_mail_once(tmp_path, workers):
+def test_gunicorn_on_gevent_serves_and_its_workers_deliver_queued_mail_once(tmp_path, workers):
     smtp = SMTPServer(free_port()).start()
     server = Gunicorn(tmp_path, smtp.port, workers)
     try:
         server.start()
         assert requests.get(f"{server.url}/healthz", timeout=5).json() == {"status": "ok"}
+        start_page = requests.get(server.url + "/", timeout=5)
+        assert start_page.status_code == 200 and "Stagegesprek: meedoen of een gesprek starten" in start_page.text
+        static = requests.get(server.url + "/static/app.js", timeout=5)
+        assert static.status_code == 200 and static.headers["Content-Type"].startswith("text/javascript")
+        if workers == 1:  # a room's pushes stay within its process (README: one worker per process, Redis between)
+            a_live_room_works(server.url)
 
         # Queue mail as the web process does, in the same database, from outside gunicorn.
         app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "REDIS_URL": None,
@@ -116,7 +169,9 @@ def test_gunicorn_serves_and_its_workers_deliver_queued_mail_once(tmp_path, work
                 time.sleep(0.1)
             db.session.remove()
             db.engine.dispose()
-        assert server.log().count("mail sender started in worker") == workers, server.log()
+        log = server.log()
+        assert log.count("mail sender started in worker") == workers, log
+        assert "Using worker: gevent" in log and log.count("(gevent)") == workers, log
     finally:
         server.stop()
         smtp.stop()

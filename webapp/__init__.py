@@ -4,17 +4,17 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from webapp import resources
 from webapp.config import Config
 from webapp.extensions import compress, csrf, db, limiter, mail, migrate, socketio
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder=os.path.join(root, "templates"),
-        static_folder=os.path.join(root, "static"),
+        template_folder=resources.folder("templates"),
+        static_folder=resources.folder("static"),
     )
     os.makedirs(app.instance_path, mode=0o700, exist_ok=True)  # the database, the secret key, mail as files
     app.config.from_mapping(Config(app.instance_path).as_dict())
@@ -22,7 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=resources.folder("migrations"), render_as_batch=True)
     from webapp import admission, origin
     origin.init_app(app)  # the first before_request hook: a request for a Host that is not ours is refused
     admission.init_app(app)  # then a busy process refuses a newcomer before all else

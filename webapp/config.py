@@ -3,6 +3,8 @@ import os
 import secrets
 from urllib.parse import urlsplit
 
+from webapp import resources
+
 # Live sockets at which one process stops taking newcomers (webapp/admission.py): 600 conversations of three
 # phones. On two cores, with one change per conversation every 5 s, p99 is 16 ms at 600 conversations, 47 ms at
 # 800 and past 100 ms at 1,000 (bench/RESULTS.md, "Half the cost of a change"); the margin is for newcomers
@@ -39,9 +41,7 @@ class Config:
         self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE") or None
         self.HOST = os.environ.get("HOST", "127.0.0.1")
         self.PORT = _int("PORT", 5000)
-        self.CONTENT_DIR = os.environ.get("CONTENT_DIR") or os.path.join(
-            os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "content"
-        )
+        self.CONTENT_DIR = os.environ.get("CONTENT_DIR") or resources.folder("content")
         # How long a conversation and its personal data are kept; the school decides.
         self.RETENTION_DAYS = _int("RETENTION_DAYS", 30)
         # How long the link to the verslag in each person's mail works, from sending (webapp/domain/record_links.py).

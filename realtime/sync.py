@@ -35,7 +35,8 @@ HELD = "held_updates"  # g key: the acting deelnemer's updates, sent once the an
 OUTGOING = "outgoing_updates"  # session.info key: updates to emit once the transaction has committed
 TOUCHED = "touched_state"  # session.info key: what this transaction changed ("table.column", "table", "*")
 CLOCK = "~clock"  # room.pushed key: {region: when what it shows changes by time alone}, beside the deelnemers
-_WRITE_PUSHED = update(Room.__table__).where(Room.id == bindparam("room_id")).values(pushed=bindparam("digests"))
+# A room's row: SET what the parameters name besides room_id (its digests and the columns a change wrote).
+_WRITE_ROOM = update(Room.__table__).where(Room.id == bindparam("room_id"))
 
 
 def init_app(app) -> None:
@@ -98,17 +99,34 @@ def render_changes(session) -> None:
     changed = session.info.pop(CHANGED_ROOMS, None)
     if not changed:
         return
-    session.flush()  # so that note_flush has seen everything this transaction did
+    rooms = [room for room in (session.get(Room, room_id) for room_id in sorted(changed)) if room is not None]
+    # Each room's own changed columns are written with its digests, in one statement, not flushed apart.
+    written = {room.id: _take_written(room) for room in rooms}
+    session.flush()  # so that note_flush has seen everything else this transaction did
     touched = session.info.pop(TOUCHED, set())
-    for room_id in sorted(changed):
-        room = session.get(Room, room_id)
-        if room is not None:
-            session.info.setdefault(OUTGOING, []).append(updates_for(room, touched))
+    touched.update(f"room.{key}" for values in written.values() for key in values)
+    for room in rooms:
+        session.info.setdefault(OUTGOING, []).append(updates_for(room, touched, written[room.id]))
 
 
-def updates_for(room: Room, touched=("*",)) -> tuple[int, dict[int, dict[str, str]]]:
+def _take_written(room: Room) -> dict[str, object]:
+    """The columns of a stored room set in this transaction, with their new values, taken out of the unit of work
+    (the session now holds them as the database will): updates_for writes them beside the digests."""
+    state = inspect(room)
+    columns = state.mapper.column_attrs
+    if not state.persistent or not all(key in columns for key in state.committed_state):
+        return {}  # a new room, or one whose people changed too: the unit of work writes it
+    written = {key: state.attrs[key].value for key in state.committed_state if state.attrs[key].history.has_changes()}
+    # As a flush leaves a row it wrote: clean, so neither this flush nor the commit's visits it again. (The
+    # session's own step after a flush; there is no public one for a row written by a statement of one's own.)
+    state._commit_all(state.dict, state.session.identity_map)
+    return written
+
+
+def updates_for(room: Room, touched=("*",), written=None) -> tuple[int, dict[int, dict[str, str]]]:
     """(version, {participant id: the regions that differ from what they were last sent}); records the
-    digests of what they will have been sent. Renders the regions that what was touched can affect."""
+    digests of what they will have been sent, with the room's own `written` columns. Renders the regions that
+    what was touched can affect."""
     renderer = Renderer(room)
     # Keyed with the app's secret: `room.pushed` holds digests of screens with personal data on them.
     key = hashlib.sha256(current_app.secret_key.encode()).digest()
@@ -140,7 +158,7 @@ def updates_for(room: Room, touched=("*",)) -> tuple[int, dict[int, dict[str, st
     pushed = json.dumps(sent_now, separators=(",", ":"))
     # A statement of its own on the transaction's connection, not the unit of work's (nor the ORM's: nothing in
     # the session need know but `room`): at commit, a change then leaves nothing more to flush.
-    db.session.connection().execute(_WRITE_PUSHED, {"room_id": room.id, "digests": pushed})
+    db.session.connection().execute(_WRITE_ROOM, {"room_id": room.id, "pushed": pushed, **(written or {})})
     set_committed_value(room, "pushed", pushed)
     return room.version, fragments
 

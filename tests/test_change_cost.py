@@ -120,24 +120,26 @@ def assert_one_pass(cost: Cost) -> None:
 
 # Every change starts with the room and the acting deelnemer (one statement for both), the version raised (the row
 # comes back with the UPDATE) and everyone in the room with their connections, read after the lock; it ends with
-# the digests of what each phone was sent. Nothing else is read twice.
+# the room's row written once: the columns the change set and the digests of what each phone was sent. Nothing else
+# is read twice.
 FRAME = ("SELECT room.id", "UPDATE room SET version=", "SELECT participant.id")
-DIGESTS = "UPDATE room SET pushed="
+ROOM_WRITTEN = re.compile(r"UPDATE room SET (?:\w+=\?, )*pushed=\? WHERE room.id = \?$")
 
 
-def assert_framed(cost: Cost, statements: int) -> None:
+def assert_framed(cost: Cost, statements: int, room_columns: tuple[str, ...] = ("activity",)) -> None:
     assert [sql[:len(start)] for sql, start in zip(cost.statements, FRAME)] == list(FRAME)
-    assert cost.statements[-1].startswith(DIGESTS)
+    assert ROOM_WRITTEN.match(cost.statements[-1]), cost.statements[-1]
+    assert cost.statements[-1].startswith(f"UPDATE room SET {'=?, '.join(room_columns)}=?, pushed=?")
     assert len(cost.statements) == statements, "\n".join(cost.statements)
 
 
 def test_what_a_phase_change_costs(app, table):
     code, _people, _phones = table
     cost = change(app, table, "student", "/phase", {"phase": "begeleiden"})
-    # Besides the frame: the phase, and the cards of the room (a cards step's panel says which were discussed).
-    assert_framed(cost, 6)
-    assert cost.statements[3].startswith("UPDATE room SET phase=")
-    assert cost.statements[4].startswith("SELECT room_card.")
+    # Besides the frame: the cards of the room (a cards step's panel says which were discussed); the phase, when
+    # it started and the activity line are written with the digests.
+    assert_framed(cost, 5, ("phase", "phase_started_at", "activity"))
+    assert cost.statements[3].startswith("SELECT room_card.")
     # The top bar is the same for every role; the card panel and the step are each role's own.
     assert cost.rendered == {"fase": 1, "kaartje": 3, "stap": 3}
     # The card on the table is the same in the next cards step: rendered, compared, not sent.
@@ -149,8 +151,8 @@ def test_what_a_note_costs(app, table):
     code, people, _phones = table
     card = state(people["stagedocent"], code)["current_card"]["id"]
     cost = change(app, table, "stagedocent", f"/cards/{card}/note", {"note": "Wat we bespraken.", "rev": "0"})
-    # Besides the frame: the note to write (with its revision), the note, the activity line, the room's cards.
-    assert_framed(cost, 8)
+    # Besides the frame: the note to write (with its revision), the note, the room's cards.
+    assert_framed(cost, 7)
     assert cost.rendered == {"kaartje": 3, "stap": 3, "besproken": 1}
     assert_pushed_exactly(app, code, cost, {role: {"kaartje", "stap"} for role in cost.pushed})
     assert_one_pass(cost)
@@ -160,9 +162,9 @@ def test_what_an_afspraak_costs(app, table):
     code, _people, _phones = table
     cost = change(app, table, "praktijkopleider", "/agreements",
                   {"what": "Sanne vraagt feedback.", "who": "student", "when": "voor-volgend-gesprek"})
-    # Besides the frame: the afspraken there are (at most 100), the new one, the activity line; for the screens the
-    # afspraken with those just taken away, and the checklists (the tabs count what is left to prepare).
-    assert_framed(cost, 9)
+    # Besides the frame: the afspraken there are (at most 100), the new one; for the screens the afspraken with those
+    # just taken away, and the checklists (the tabs count what is left to prepare).
+    assert_framed(cost, 8)
     # The afspraken once for all three (ROLE_BY), the step (the activity line) per role, the tabs' counts once.
     assert cost.rendered == {"afspraken": 1, "stap": 3, "tabs": 1}
     assert_pushed_exactly(app, code, cost, {role: {"afspraken", "stap", "tabs"} for role in cost.pushed})

@@ -91,9 +91,9 @@ def test_every_region_reads_only_what_the_map_gives_it(app, monkeypatch, walk, r
     uninstall = recorder.install(app, monkeypatch)
     original = sync.updates_for
 
-    def updates_for(room, touched=("*",)):
+    def updates_for(room, touched=("*",), written=None):
         recorder.render_all(room)
-        return original(room, touched)
+        return original(room, touched, written)
 
     monkeypatch.setattr(sync, "updates_for", updates_for)
     try:

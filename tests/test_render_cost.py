@@ -25,9 +25,9 @@ from webapp.gc_tuning import THRESHOLDS, freeze_warm, tune_gc
 from webapp.presentation import regions
 from webapp.presentation.regions import Renderer
 
-# What a phase change touches, as the session notes it: the phase and since when, the activity line and the
-# version every change raises (not the series' retention: the room was touched within the hour).
-PHASE_CHANGE = {"room.phase", "room.phase_started_at", "room.activity", "room.version"}
+# What a phase change touches, as the session notes it: the phase and since when, the activity line (not the version
+# every change raises, which no screen shows; nor the series' retention: the room was touched within the hour).
+PHASE_CHANGE = {"room.phase", "room.phase_started_at", "room.activity"}
 # What a phase cannot change.
 NOT_THE_PHASE = {"afspraken", "deelnemers", "gekozen", "mijn-lijst", "klaar", "tabs", "besproken", "gepland",
                  "terugblik", "mijn-akkoord"}
@@ -50,9 +50,9 @@ def noted(monkeypatch):
     seen = []
     original = sync.updates_for
 
-    def updates_for(room, touched=("*",)):
+    def updates_for(room, touched=("*",), written=None):
         seen.append((room.id, frozenset(touched)))
-        return original(room, touched)
+        return original(room, touched, written)
 
     monkeypatch.setattr(sync, "updates_for", updates_for)
     return seen
@@ -206,7 +206,7 @@ def test_the_map_names_every_region_a_change_changed(app, monkeypatch, walk):
     step_now = {"step": ""}
     original = sync.updates_for
 
-    def updates_for(room, touched=("*",)):
+    def updates_for(room, touched=("*",), written=None):
         clock = json.loads(room.pushed or "{}").get(sync.CLOCK, {})
         due = {region for region, until in clock.items() if datetime.fromisoformat(until) <= utcnow()}
         may_change = regions.affected(touched, room.status) | due
@@ -229,7 +229,7 @@ def test_the_map_names_every_region_a_change_changed(app, monkeypatch, walk):
                     missed.append(f"{step_now['step']}: {sorted(changed - may_change)} changed for {person.name} "
                                   f"({person.role}), but the change touched only {sorted(touched)}")
             screens[(room.id, person.id)] = now
-        return original(room, touched)
+        return original(room, touched, written)
 
     monkeypatch.setattr(sync, "updates_for", updates_for)
     walk_applying_pushes(app, walk, before_step=lambda label: step_now.update(step=label))

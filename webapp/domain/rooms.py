@@ -39,9 +39,10 @@ _SEAT = (select(Room, Participant).where(Room.code == bindparam("code"))
          .options(lazyload(Participant.connections)))
 _HOLDER = (select(Participant).where(Participant.room_id == bindparam("room_id"), _HOLDS)
            .options(lazyload(Participant.connections)))
-# The room comes back refreshed by the RETURNING rows (populate_existing); nothing else in the session to synchronize.
-_BUMP = (update(Room).where(Room.id == bindparam("room_id")).values(version=Room.version + 1).returning(Room)
-         .execution_options(populate_existing=True, synchronize_session=False))
+# The row comes back with the UPDATE (RETURNING) and refreshes the room in the session (_refresh). A statement on
+# the transaction's connection, not through the ORM: the version is a column no screen shows (regions.UNSHOWN).
+_BUMP = (update(Room.__table__).where(Room.id == bindparam("room_id")).values(version=Room.version + 1)
+         .returning(*Room.__table__.c))
 _PEOPLE = (select(Participant).where(Participant.room_id == bindparam("room_id")).order_by(Participant.id)
            .options(joinedload(Participant.connections)).execution_options(populate_existing=True))
 
@@ -62,9 +63,18 @@ def bump_version(room: Room) -> int:
     for person in room.__dict__.get("participants", ()):
         db.session.expire(person)
     db.session.expire(room, ["participants"])
-    db.session.execute(_BUMP, {"room_id": room.id}).scalar_one()
+    _refresh(room, db.session.connection().execute(_BUMP, {"room_id": room.id}).one()._mapping)
     db.session.info.setdefault(CHANGED_ROOMS, set()).add(room.id)
     return room.version
+
+
+def _refresh(room: Room, row) -> None:
+    """The room as its row is now (what populate_existing does for a query), each column that differs set as
+    loaded: nothing for the unit of work to write."""
+    loaded = room.__dict__
+    for column, value in row.items():
+        if column not in loaded or loaded[column] != value:
+            set_committed_value(room, column, value)
 
 
 def _retention_due(room: Room) -> bool:

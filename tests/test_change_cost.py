@@ -163,8 +163,8 @@ def test_what_an_afspraak_costs(app, table):
     cost = change(app, table, "praktijkopleider", "/agreements",
                   {"what": "Sanne vraagt feedback.", "who": "student", "when": "voor-volgend-gesprek"})
     # Besides the frame: the afspraken there are (at most 100), the new one; for the screens the afspraken with those
-    # just taken away, and the checklists (the tabs count what is left to prepare).
-    assert_framed(cost, 8)
+    # just taken away, the checklists and who is online (the tabs count what is left to prepare and who is there).
+    assert_framed(cost, 9)
     # The afspraken once for all three (ROLE_BY), the step (the activity line) per role, the tabs' counts once.
     assert cost.rendered == {"afspraken": 1, "stap": 3, "tabs": 1}
     assert_pushed_exactly(app, code, cost, {role: {"afspraken", "stap", "tabs"} for role in cost.pushed})

@@ -327,7 +327,7 @@ def overview(key: str, series_id: int | None = None) -> list[SeriesOverview]:
     everyone = db.session.scalars(select(SeriesMember).where(SeriesMember.series_id.in_(series_ids))).all()
     workplaces = dict(db.session.execute(select(Series.id, Series.workplace).where(Series.id.in_(series_ids))).all())
     rooms = db.session.scalars(select(Room).where(Room.series_id.in_(series_ids), Room.expires_at > now)
-                               .options(selectinload(Room.participants).lazyload(Participant.connections))).all()
+                               .options(selectinload(Room.participants))).all()
     records, outcomes = records_of(rooms), review_outcomes(rooms)
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     result = []

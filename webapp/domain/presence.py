@@ -30,6 +30,12 @@ def disconnect(sid: str) -> None:
     db.session.commit()
 
 
+def online_in(room: Room) -> set[int]:
+    """The deelnemers of the room who are online now, in one query for every screen that shows it."""
+    return set(db.session.scalars(select(Connection.participant_id).distinct().join(Participant)
+                                  .where(Participant.room_id == room.id)))
+
+
 def participant_for_sid(sid: str) -> Participant | None:
     """The live participant behind a Socket.IO connection, if it joined a room."""
     connection = db.session.scalar(select(Connection).where(Connection.sid == sid))

@@ -11,7 +11,6 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.clock import utcnow
@@ -35,16 +34,14 @@ CHANGED_ROOMS = "changed_rooms"  # session.info key: rooms whose version this tr
 _HOLDS = and_(Participant.token == bindparam("token"),  # whose token it is (None: NULL matches nobody) ...
               Participant.removed_at.is_(None))  # ... unless taken out
 _SEAT = (select(Room, Participant).where(Room.code == bindparam("code"))
-         .outerjoin(Participant, and_(Participant.room_id == Room.id, _HOLDS))
-         .options(lazyload(Participant.connections)))
-_HOLDER = (select(Participant).where(Participant.room_id == bindparam("room_id"), _HOLDS)
-           .options(lazyload(Participant.connections)))
+         .outerjoin(Participant, and_(Participant.room_id == Room.id, _HOLDS)))
+_HOLDER = select(Participant).where(Participant.room_id == bindparam("room_id"), _HOLDS)
 # The row comes back with the UPDATE (RETURNING) and refreshes the room in the session (_refresh). A statement on
 # the transaction's connection, not through the ORM: the version is a column no screen shows (regions.UNSHOWN).
 _BUMP = (update(Room.__table__).where(Room.id == bindparam("room_id")).values(version=Room.version + 1)
          .returning(*Room.__table__.c))
 _PEOPLE = (select(Participant).where(Participant.room_id == bindparam("room_id")).order_by(Participant.id)
-           .options(joinedload(Participant.connections)).execution_options(populate_existing=True))
+           .execution_options(populate_existing=True))
 
 
 def bump_version(room: Room) -> int:
@@ -86,10 +83,10 @@ def _retention_due(room: Room) -> bool:
 
 
 def _read_people(room: Room) -> list[Participant]:
-    """Everyone of the room with their connections, as others left them (one statement), also as
+    """Everyone of the room as others left them (one statement; who is online, the screens ask: presence), also as
     `room.participants`: after the lock, this is who is in the room for the checks and for every screen rendered
     at commit, which reads nobody again."""
-    people = db.session.scalars(_PEOPLE, {"room_id": room.id}).unique().all()
+    people = db.session.scalars(_PEOPLE, {"room_id": room.id}).all()
     set_committed_value(room, "participants", people)
     return people
 

@@ -132,14 +132,8 @@ class Participant(db.Model):
     remark: Mapped[str] = mapped_column(String(500), default="")
 
     room: Mapped[Room] = relationship(back_populates="participants")
-    # Loaded with the participants in one query: every screen shows who is online.
-    connections: Mapped[list[Connection]] = relationship(
-        back_populates="participant", cascade="all, delete-orphan", lazy="selectin"
-    )
-
-    @property
-    def online(self) -> bool:
-        return bool(self.connections)
+    # Read where a connection comes or goes; who is online, the screens ask in one query (presence.online_in).
+    connections: Mapped[list[Connection]] = relationship(back_populates="participant", cascade="all, delete-orphan")
 
 
 class Connection(db.Model):

@@ -7,7 +7,7 @@ from functools import cached_property
 from sqlalchemy import func, or_, select
 
 from webapp.clock import utcnow
-from webapp.domain import agreements, closing, meeting, review, verslag
+from webapp.domain import agreements, closing, meeting, presence, review, verslag
 from webapp.domain.content import STAGE_MOMENTS, Card, Content, Deck, Phase, get_content
 from webapp.domain.roles import LABELS, ROLES, may, may_take
 from webapp.extensions import db
@@ -271,6 +271,17 @@ class RoomScreen:
     @property
     def removed(self) -> list[Participant]:
         return [p for p in self.room.participants if p.removed_at is not None]
+
+    @cached_property
+    def online_ids(self) -> set[int]:
+        return presence.online_in(self.room)
+
+    def is_online(self, participant: Participant) -> bool:
+        return participant.id in self.online_ids
+
+    @property
+    def online_count(self) -> int:
+        return sum(1 for p in self.room.active_participants if p.id in self.online_ids)
 
     @cached_property
     def ticks(self) -> dict[int, set[str]]:

@@ -24,7 +24,7 @@ def room_state(screen: RoomScreen) -> dict:
         "phases": [{"id": p.id, "title": p.title, "deck": p.deck, "minutes": p.minutes} for p in screen.phases],
         "activity": room.activity,
         "participants": [
-            {"id": p.id, "name": p.name, "role": p.role, "online": p.online, "agreed": screen.has_agreed(p),
+            {"id": p.id, "name": p.name, "role": p.role, "online": screen.is_online(p), "agreed": screen.has_agreed(p),
              "arrived": p.arrived_at is not None}
             for p in room.active_participants
         ],

@@ -1,7 +1,7 @@
 """What the transport adds to an answer: the write stall, HTTP compression and websocket compression.
 
 Starts the real server in its own process on a fresh SQLite file, as production runs it: `python wsgi.py`
-(eventlet.wsgi) or, with --server gunicorn, `gunicorn -c gunicorn.conf.py -k eventlet wsgi:app`. Then:
+(eventlet.wsgi) or, with --server gunicorn, `gunicorn -c gunicorn.conf.py wsgi:app` (gevent's worker). Then:
 
 - stall: a room with enough afspraken that the afspraken region makes the htmx answer to an edit about
   20 KB; that afspraak is edited N times in a row over ONE keep-alive connection (http.client), as a
@@ -71,8 +71,8 @@ class Server:
         for name in ("REDIS_URL", "SOCKETIO_ASYNC_MODE"):
             self.env.pop(name, None)
         if kind == "gunicorn":
-            self.command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-k", "eventlet", "-w", "1",
-                            "--no-control-socket", "wsgi:app"]
+            self.command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", "1", "--no-control-socket",
+                            "wsgi:app"]
         else:
             self.command = [sys.executable, "wsgi.py"]
         self.log = open(Path(directory) / "server.log", "w")

@@ -104,7 +104,7 @@ ROLE_BY: dict[str, tuple[str, ...]] = {
     "wachtkamer": (),
     "afspraken": ("edit_agreements",),
     "besproken": ("write_note",),
-    "verslag": ("send_record", "plan_next", "follow_mail", "start_follow_up"),
+    "verslag": ("send_record", "reopen_room", "plan_next", "follow_mail", "start_follow_up"),
     "klaar": (),
     "tabs": (),
 }

@@ -14,6 +14,7 @@ whole screen (`send_full`).
 """
 import hashlib
 import json
+from contextlib import nullcontext
 from datetime import datetime
 
 from flask import current_app, g, has_request_context, request
@@ -26,6 +27,7 @@ from webapp.clock import utcnow
 from webapp.domain.rooms import CHANGED_ROOMS
 from webapp.extensions import db, socketio
 from webapp.models import Participant, Room
+from webapp.origin import outside_request
 from webapp.presentation import regions
 from webapp.presentation.regions import Renderer
 
@@ -105,8 +107,15 @@ def render_changes(session) -> None:
     session.flush()  # so that note_flush has seen everything else this transaction did
     touched = session.info.pop(TOUCHED, set())
     touched.update(f"room.{key}" for values in written.values() for key in values)
-    for room in rooms:
-        session.info.setdefault(OUTGOING, []).append(updates_for(room, touched, written[room.id]))
+    with _as_a_request():
+        for room in rooms:
+            session.info.setdefault(OUTGOING, []).append(updates_for(room, touched, written[room.id]))
+
+
+def _as_a_request():
+    """The screens build their links: a commit outside any request (housekeeping's rounds, `flask purge`) renders
+    them as a request on the app's own address would (origin.outside_request), so no caller needs to remember."""
+    return nullcontext() if has_request_context() else outside_request(current_app._get_current_object())
 
 
 def _take_written(room: Room) -> dict[str, object]:

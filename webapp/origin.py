@@ -23,9 +23,9 @@ def public_url(endpoint: str, **values) -> str:
 
 
 def outside_request(app: Flask):
-    """A request context for work outside any request (housekeeping's rounds): a commit there renders the changed
-    screens, and they build their URLs. On PUBLIC_URL's host: any other Host may not be trusted, and would leave it
-    without a way to build them."""
+    """A request context for work outside any request (realtime/sync.py, when a commit outside a request renders
+    the changed screens and they build their URLs). On PUBLIC_URL's host: any other Host may not be trusted, and
+    would leave it without a way to build them."""
     return app.test_request_context(base_url=app.config["PUBLIC_URL"])
 
 

@@ -1,11 +1,11 @@
 """Background work every server process does: keep its heartbeat, drop the connections of processes that
 died (their phones would otherwise show online forever) and delete conversations past retention; and the same
-deletion as a command (`flask purge`). Both run their commits as a request would (origin.outside_request):
-a commit renders the screens of the rooms it changed, and their links need the app's own address."""
+deletion as a command (`flask purge`). A commit here renders the screens of the rooms it changed as any other
+does (realtime/sync.py builds their links on the app's own address when there is no request)."""
 from datetime import timedelta
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import delete, select
 
 from webapp import admission
@@ -14,7 +14,6 @@ from webapp.domain import accounts, rooms
 from webapp.domain.outbox import start_sender
 from webapp.extensions import db, socketio
 from webapp.models import Connection, Room, Worker
-from webapp.origin import outside_request
 from webapp.workers import worker_id
 
 
@@ -53,7 +52,7 @@ def tidy(app: Flask) -> None:
 
 def run_housekeeping(app: Flask) -> None:
     while True:
-        with app.app_context(), outside_request(app):
+        with app.app_context():
             try:
                 tidy(app)
             except Exception:  # the database may be away for a while; try again next round
@@ -74,8 +73,7 @@ def start_background_work(app: Flask) -> None:
 @click.command("purge")
 def purge_command() -> None:
     """Delete conversations past their retention date, with all their personal data."""
-    with outside_request(current_app._get_current_object()):
-        count = rooms.purge_expired()
+    count = rooms.purge_expired()
     click.echo(f"{count} verlopen gesprek(ken) verwijderd.")
 
 

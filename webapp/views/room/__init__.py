@@ -6,8 +6,8 @@ The room and the acting deelnemer are loaded once per request, before any view r
 """
 from flask import Blueprint, current_app, g, request
 
-from webapp.domain import rooms
 from webapp.domain.refusals import RoomError
+from webapp.domain.rooms import find_seat
 from webapp.identity import token_for_code
 from webapp.views.limits import count_failure, join_guard
 
@@ -49,7 +49,7 @@ def load_room_and_deelnemer():
     view = current_app.view_functions.get(request.endpoint)
     guest_view = getattr(view, "open_to_guests", False)
     try:
-        g.room, g.me = rooms.find_seat(g.code_as_typed, token_for_code(g.code_as_typed))
+        g.room, g.me = find_seat(g.code_as_typed, token_for_code(g.code_as_typed))
     except RoomError as error:
         count_failure()
         if guest_view:  # the join form says what is wrong with a typed code
@@ -60,4 +60,4 @@ def load_room_and_deelnemer():
         raise NOT_YOURS
 
 
-from webapp.views.room import agreements, closing, conversation, people, planning, series  # noqa: E402,F401  (routes)
+from webapp.views.room import agreements, closing, meeting, planning, rooms, series  # noqa: E402,F401  (routes)

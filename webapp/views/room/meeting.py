@@ -1,4 +1,4 @@
-"""The conversation: the phase, the cards on the table, notes and checklists."""
+"""The meeting at the table: the phase, the cards on the table, notes and checklists."""
 from flask import abort, g, render_template, request
 
 from webapp.domain import meeting

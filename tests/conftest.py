@@ -19,6 +19,10 @@ from webapp.extensions import db, limiter
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI") == "true"
 
+# The fixtures every test may use besides these: a real SMTP server for the app; PostgreSQL, Redis, two app
+# processes on them and a certificate (tests/support/).
+pytest_plugins = ("tests.support.mail", "tests.support.servers")
+
 # Every run draws the same examples, so a failure comes back on the next run and in CI (the fuzz tests keep
 # no example database either); HYPOTHESIS_PROFILE=explore draws new ones, to look for more.
 settings.register_profile("repeatable", derandomize=True)

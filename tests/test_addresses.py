@@ -2,22 +2,20 @@
 and sent to that very address over real SMTP (aiosmtpd on loopback); any other is refused with the same Dutch 400 on
 every form, never a 500."""
 import string
-from datetime import date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.provisional import domains
 
-from tests.conftest import csrf_from
 from tests.helpers import agree, post_action, seat_three, state, text_of
-from tests.test_closing_mail import deliver, smtp  # noqa: F401  (the real SMTP server on loopback)
+from tests.support.mail import deliver
+from tests.support.stages import ask_link, plan
 from webapp.domain import addresses, outbox
 from webapp.domain.refusals import RoomError
 from webapp.extensions import db
 from webapp.models import OutboxMessage
 
-NEXT_WEEK = (date.today() + timedelta(days=7)).isoformat()
 SIGN_IN_ANSWER = "Als dit adres bij een gesprek hoort, krijg je zo een mail met een link."
 TOO_LONG = "Dit e-mailadres is te lang."
 
@@ -53,36 +51,18 @@ def agree_with(app, address):
     return code, people, answer
 
 
-def plan_for(client, address):
-    data = {"role": "stagedocent", "date": NEXT_WEEK, "time": "14:00", "moment": "start", "name-stagedocent": "Marieke",
-            "name-student": "Sanne", "email-student": address, "name-praktijkopleider": "",
-            "email-praktijkopleider": "", "email-stagedocent": "",
-            "csrf_token": csrf_from(client.get("/plannen").get_data(as_text=True))}
-    return client.post("/plannen", data=data)
-
-
-def ask_sign_in(client, address):
-    page = client.get("/mijn-gesprekken/inloggen").get_data(as_text=True)
-    return client.post("/mijn-gesprekken/inloggen", data={"email": address, "csrf_token": csrf_from(page)})
-
-
 def queued_to(app) -> list[str]:
     """The recipient of every queued mail."""
     with app.app_context():
         return [m.recipient for m in db.session.query(OutboxMessage)]
 
 
-@pytest.fixture
-def mail_server(smtp):  # noqa: F811
-    smtp.start()
-    return smtp
-
-
 def forms_with(app, address):
     """The address typed in every form that takes one: the Akkoord, planning, the sign-in for Mijn gesprekken."""
     code, people, akkoord = agree_with(app, address)
-    return code, people, {"akkoord": akkoord, "plannen": plan_for(app.test_client(), address),
-                          "inloggen": ask_sign_in(app.test_client(), address)}
+    return code, people, {"akkoord": akkoord,
+                          "plannen": plan(app.test_client(), **{"name-student": "Sanne", "email-student": address}),
+                          "inloggen": ask_link(app.test_client(), address)}
 
 
 @pytest.mark.parametrize(("typed", "message"), REFUSED)
@@ -95,7 +75,7 @@ def test_an_odd_address_is_refused_with_the_same_dutch_400_on_every_form(app, ty
 
 
 @pytest.mark.parametrize(("typed", "sent_to"), ACCEPTED)
-def test_an_address_every_form_accepts_is_queued_and_delivered_to_itself(app, mail_server, typed, sent_to):
+def test_an_address_every_form_accepts_is_queued_and_delivered_to_itself(app, smtp, typed, sent_to):
     code, people, answers = forms_with(app, typed)
     assert {form: answer.status_code for form, answer in answers.items()} == \
         {"akkoord": 200, "plannen": 303, "inloggen": 200}
@@ -105,7 +85,7 @@ def test_an_address_every_form_accepts_is_queued_and_delivered_to_itself(app, ma
     assert queued.count(sent_to) >= 2  # the invitation and the verslag, at least
     assert deliver(app) == {"sent": len(queued), "failed": 0, "skipped": 0}
     # The mail server is asked for exactly the queued addresses, one each, and To: says the same.
-    received = mail_server.recorder.wait_for(len(queued))
+    received = smtp.recorder.wait_for(len(queued))
     assert sorted(r.rcpt_tos[0] for r in received) == sorted(queued)
     assert all(len(r.rcpt_tos) == 1 and r.message["To"] == r.rcpt_tos[0] for r in received)
 
@@ -128,7 +108,7 @@ TYPED = st.one_of(st.builds("{}@{}".format, LOCAL, DOMAIN), st.emails(), st.text
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=TYPED)
-def test_whatever_a_form_accepts_the_outbox_queues_and_sends_to_that_address(app, mail_server, raw):
+def test_whatever_a_form_accepts_the_outbox_queues_and_sends_to_that_address(app, smtp, raw):
     with app.app_context():
         try:
             address = addresses.clean_email(raw)
@@ -142,9 +122,9 @@ def test_whatever_a_form_accepts_the_outbox_queues_and_sends_to_that_address(app
         message = outbox.enqueue(kind=outbox.VERSLAG, recipient=address, subject="Verslag", text_body="Het verslag.")
         db.session.commit()
         assert message.recipient == address
-        before = len(mail_server.received)
+        before = len(smtp.received)
         assert outbox.deliver_due() == {"sent": 1, "failed": 0, "skipped": 0}
-        [received] = mail_server.recorder.wait_for(before + 1)[before:]
+        [received] = smtp.recorder.wait_for(before + 1)[before:]
         assert received.rcpt_tos == [address] and received.message["To"] == address
 
 

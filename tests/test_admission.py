@@ -13,7 +13,7 @@ from flask import url_for
 
 from tests.conftest import LiveServer
 from tests.helpers import post_action, room_csrf, seat_three, start_room, state
-from tests.test_live_server import Phone, online_in
+from tests.support.phones import LivePhone, online_in
 from webapp.admission import TICK_SECONDS, LoopLag
 
 BUSY = "Het is nu erg druk. Probeer het over een halve minuut opnieuw. Gesprekken die al bezig zijn, gaan gewoon door."
@@ -120,18 +120,18 @@ def full_server(tmp_path):
 
 
 def test_a_full_server_refuses_a_newcomer_and_the_conversation_on_it_goes_on(full_server):
-    docent, student, opleider = (Phone(full_server.url) for _ in range(3))
+    docent, student, opleider = (LivePhone(full_server.url) for _ in range(3))
     code = docent.start("Marieke", "stagedocent")
     student.join(code, "Sanne", "student")
     opleider.join(code, "Kees", "praktijkopleider")
-    other = Phone(full_server.url)
+    other = LivePhone(full_server.url)
     other_code = other.start("Ahmed", "stagedocent")
     phones = (docent, student, opleider)
     try:
         for phone in phones:
             phone.connect()
 
-        newcomer = Phone(full_server.url)
+        newcomer = LivePhone(full_server.url)
         deadline = time.monotonic() + 5  # a socket counts once its join found the seat: the joins are on their way
         while (join_form := newcomer.http.get(f"{full_server.url}/r/{other_code}")).status_code != 503:
             assert time.monotonic() < deadline, "three seated sockets, and still taking newcomers"
@@ -259,8 +259,8 @@ def test_a_flood_of_handshakes_from_one_address_does_not_keep_newcomers_out(tmp_
     server = LiveServer(tmp_path, {"ADMISSION_MAX_SOCKETS": "10", "ADMISSION_MAX_LAG_MS": "60000",
                                    "HANDSHAKE_ADDRESS_BURST": str(burst),
                                    "HANDSHAKE_ADDRESS_PER_SECOND": str(per_second)}).start()
-    seated = [Phone(server.url, address="127.0.0.3") for _ in range(3)]  # a conversation going on, elsewhere
-    newcomer = Phone(server.url, address="127.0.0.2")
+    seated = [LivePhone(server.url, address="127.0.0.3") for _ in range(3)]  # a conversation going on, elsewhere
+    newcomer = LivePhone(server.url, address="127.0.0.2")
     try:
         docent, student, opleider = seated
         code = docent.start("Marieke", "stagedocent")
@@ -303,7 +303,7 @@ def test_a_school_behind_one_address_gets_all_its_phones_in_and_back_after_a_bli
     network blip all 30 again, as the browsers do (long-polling first, then the upgrade)."""
     phones = []
     for n in range(10):
-        docent, student, opleider = (Phone(live_server.url) for _ in range(3))
+        docent, student, opleider = (LivePhone(live_server.url) for _ in range(3))
         code = docent.start(f"Docent {n}", "stagedocent")
         student.join(code, f"Student {n}", "student")
         opleider.join(code, f"Opleider {n}", "praktijkopleider")

@@ -14,45 +14,25 @@ from collections import Counter
 import pytest
 
 from tests.conftest import LiveServer
-from tests.test_live_server import Phone
+from tests.support.phones import LivePhone
 
 ITEM = re.compile(r'<li data-agreement-id="(\d+)" data-rev="(\d+)"[^>]*>\s*<p class="wat">(.*?)</p>', re.S)
 OPS_PER_PHONE = 100
 
 
-class ViewingPhone(Phone):
-    """A phone that keeps the afspraken region up to date from `update` events, as app.js does."""
-
-    def __init__(self, base_url):
-        super().__init__(base_url)
-        self.lock = threading.Lock()
-        self.version = 0
-        self.items: dict[int, tuple[int, str]] = {}
-        self.sio.handlers["/"].pop("update", None)
-        self.sio.on("update", self.on_update)
-
-    def on_update(self, message):
-        with self.lock:
-            full = message.get("full")
-            if (full and message["version"] > self.version) or (not full and message["version"] == self.version + 1):
-                self.version = message["version"]
-                if "afspraken" in message["fragments"]:
-                    self.items = {int(i): (int(rev), html.unescape(what))
-                                  for i, rev, what in ITEM.findall(message["fragments"]["afspraken"])}
-            elif not full and message["version"] > self.version + 1:
-                self.sio.emit("join", {"code": self.code, "version": self.version})
-
-    def snapshot(self):
-        with self.lock:
-            return dict(self.items)
+def afspraken_on(phone: LivePhone) -> dict[int, tuple[int, str]]:
+    """The afspraken the phone's screen shows: id -> (rev, what)."""
+    with phone.lock:
+        shown = phone.screen.get("afspraken", "")
+    return {int(i): (int(rev), html.unescape(what)) for i, rev, what in ITEM.findall(shown)}
 
 
-def run_phone(phone: ViewingPhone, seed: int, tally: Counter, problems: list):
+def run_phone(phone: LivePhone, name: str, seed: int, tally: Counter, problems: list):
     rng = random.Random(seed)
     for n in range(OPS_PER_PHONE):
-        items = phone.snapshot()
+        items = afspraken_on(phone)
         choice = rng.random()
-        text = f"{phone.name} {n}: {rng.choice(['oefenen', 'vragen', 'plannen', 'kijken'])}"
+        text = f"{name} {n}: {rng.choice(['oefenen', 'vragen', 'plannen', 'kijken'])}"
         if choice < 0.3 or not items:
             response = phone.post("/agreements", {"what": text, "who": ["student"], "when": "voor-volgend-gesprek"})
             kind = "add"
@@ -90,17 +70,17 @@ def server_at_full_tilt(tmp_path):
 
 def test_three_phones_editing_at_once_lose_nothing(server_at_full_tilt):
     live_server = server_at_full_tilt
-    phones = [ViewingPhone(live_server.url) for _ in range(3)]
+    phones = [LivePhone(live_server.url) for _ in range(3)]
+    names = ("Marieke", "Sanne", "Kees")
     code = phones[0].start("Marieke", "stagedocent")
     phones[1].join(code, "Sanne", "student")
     phones[2].join(code, "Kees", "praktijkopleider")
-    for phone, name in zip(phones, ("Marieke", "Sanne", "Kees")):
-        phone.name = name
+    for phone in phones:
         phone.connect()
 
     tally, problems = Counter(), []
-    threads = [threading.Thread(target=run_phone, args=(phone, seed, tally, problems))
-               for seed, phone in enumerate(phones)]
+    threads = [threading.Thread(target=run_phone, args=(phone, name, seed, tally, problems))
+               for seed, (phone, name) in enumerate(zip(phones, names))]
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -116,7 +96,7 @@ def test_three_phones_editing_at_once_lose_nothing(server_at_full_tilt):
         time.sleep(0.05)
     for phone in phones:
         assert phone.version == server["version"]
-        assert phone.snapshot() == expected
+        assert afspraken_on(phone) == expected
 
     total = sum(tally.values())
     counts = ", ".join(f"{kind} {count}" for kind, count in sorted(tally.items()))

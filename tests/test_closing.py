@@ -6,10 +6,8 @@ from datetime import date, timedelta
 import pytest
 
 from tests.helpers import agree, post_action, seat_three, state, text_of
+from tests.support.mail import EMAILS
 from webapp.extensions import socketio
-
-EMAILS = {"student": "sanne@example.nl", "stagedocent": "marieke@school.example",
-          "praktijkopleider": "kees@bedrijf.example"}
 
 
 @pytest.fixture

@@ -3,22 +3,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.conftest import free_port
 from tests.helpers import agree, post_action, seat_three, state, text_of
-from tests.smtp_server import SMTPServer
-from tests.test_closing import EMAILS
-from webapp.domain import outbox
+from tests.support.mail import EMAILS, deliver
 from webapp.domain.dates import dutch_date
-from webapp.extensions import mail
-
-
-@pytest.fixture
-def smtp(app):
-    server = SMTPServer(free_port())
-    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
-    mail.init_app(app)
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -40,14 +27,8 @@ def verslagen(received):
     return [item for item in received if item.message["Subject"].startswith("Verslag")]
 
 
-def deliver(app):
-    with app.app_context():
-        return outbox.deliver_due()
-
-
 def test_three_agree_and_the_docent_sends_three_messages_one_to_each(app, smtp, closing_room):
     code, people = closing_room
-    smtp.start()
     afspraken = [a["what"] for a in state(people["student"], code)["agreements"]]
     assert post_action(people["stagedocent"], code, "/finalize").status_code == 200
     assert deliver(app)["sent"] == 6  # the verslag, and each one's invitation to the next conversation (set here)
@@ -71,6 +52,7 @@ def test_three_agree_and_the_docent_sends_three_messages_one_to_each(app, smtp, 
 
 def test_when_the_mail_server_is_down_nothing_is_lost_and_each_arrives_once_later(app, smtp, closing_room):
     code, people = closing_room
+    smtp.stop()
     assert post_action(people["stagedocent"], code, "/finalize").status_code == 200
     assert deliver(app) == {"sent": 0, "failed": 6, "skipped": 0}
 
@@ -96,7 +78,6 @@ def test_no_address_no_mail(app, smtp):
     for client in people.values():
         agree(client, code, "")
     post_action(people["stagedocent"], code, "/finalize")
-    smtp.start()
     assert deliver(app)["sent"] == 0
     assert "Niemand gaf een e-mailadres" in people["stagedocent"].get(f"/r/{code}/mail").get_data(as_text=True)
 
@@ -106,7 +87,6 @@ def test_once_the_mail_is_out_no_address_or_verslag_stays_in_the_queue(app, smtp
     from webapp.models import OutboxMessage, Participant
 
     code, people = closing_room
-    smtp.start()
     post_action(people["stagedocent"], code, "/finalize")
     with app.app_context():
         assert db.session.query(Participant).filter(Participant.email.isnot(None)).count() == 0

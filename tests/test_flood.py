@@ -15,55 +15,18 @@ import requests
 import socketio
 
 from realtime import guard
-from tests.conftest import csrf_from
+from tests.support.phones import LivePhone
 
 FLOOD_SECONDS = 10
 FLOOD_PER_SECOND = 1000  # of each of `join` and `typing`
 BATCH_SECONDS = 0.01  # the flood is sent in batches of FLOOD_PER_SECOND * BATCH_SECONDS of each
 RSS_MARGIN_MB = 50
-HTTP_TIMEOUT = 10
 
 
-class Phone:
-    """One person: their cookie (an HTTP session) and a Socket.IO client in their room."""
-
-    def __init__(self, base_url: str):
-        self.base_url, self.http = base_url, requests.Session()
-        self.sio = socketio.Client(reconnection=False)
-        self.received: dict[int, float] = {}  # version -> when its update arrived
-        self.typing_seen = 0
-        self.sio.on("update", lambda data: self.received.setdefault(data["version"], time.monotonic()))
-        self.sio.on("typing", self._count_typing)
-
-    def _count_typing(self, _data):
-        self.typing_seen += 1
-
-    def enter(self, code: str | None, name: str, role: str) -> str:
-        """Start a room (code None) or join one, then connect and join its channels."""
-        if code is None:
-            token = csrf_from(self.http.get(self.base_url + "/", timeout=HTTP_TIMEOUT).text)
-            code = self.http.post(self.base_url + "/rooms", data={"name": name, "role": role, "csrf_token": token},
-                                  timeout=HTTP_TIMEOUT).url.rsplit("/", 1)[-1]
-        else:
-            page = self.http.get(f"{self.base_url}/r/{code}", timeout=HTTP_TIMEOUT).text
-            self.http.post(f"{self.base_url}/r/{code}/join", timeout=HTTP_TIMEOUT,
-                           data={"name": name, "role": role, "csrf_token": csrf_from(page)})
-        self.code = code
-        self.csrf = csrf_from(self.http.get(f"{self.base_url}/r/{code}", timeout=HTTP_TIMEOUT).text)
-        cookie = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
-        self.sio.connect(self.base_url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
-        self.sio.emit("join", {"code": code, "version": 0})
-        return code
-
-    def move_phase(self, phase: str) -> tuple[float, int]:
-        sent = time.monotonic()
-        response = self.http.post(f"{self.base_url}/r/{self.code}/phase", data={"phase": phase}, timeout=HTTP_TIMEOUT,
-                                  headers={"X-CSRFToken": self.csrf, "HX-Request": "true"})
-        return sent, int(response.headers["X-Room-Version"])
-
-    def close(self):
-        if self.sio.connected:
-            self.sio.disconnect()
+def move_phase(phone: LivePhone, phase: str) -> tuple[float, int]:
+    """The phone moves to another step: when it asked, and the version that change made."""
+    sent = time.monotonic()
+    return sent, int(phone.post("/phase", {"phase": phase}).headers["X-Room-Version"])
 
 
 def rss_mb(pid: int) -> float:
@@ -73,7 +36,7 @@ def rss_mb(pid: int) -> float:
     raise AssertionError("no VmRSS")
 
 
-def flood(attacker: Phone, seconds: float, report: dict) -> None:
+def flood(attacker: LivePhone, seconds: float, report: dict) -> None:
     """Old-version joins and typing, as fast as FLOOD_PER_SECOND allows, until time is up or the socket is gone."""
     per_batch = int(FLOOD_PER_SECOND * BATCH_SECONDS)
     started = time.monotonic()
@@ -92,11 +55,11 @@ def flood(attacker: Phone, seconds: float, report: dict) -> None:
         time.sleep(max(0.0, started + (batch + 1) * BATCH_SECONDS - time.monotonic()))
 
 
-def change_every_second(student: Phone, others: list[Phone], until: float, sent: list) -> None:
+def change_every_second(student: LivePhone, others: list[LivePhone], until: float, sent: list) -> None:
     phases = ["kennismaken", "leren"]
     while time.monotonic() < until:
         try:
-            sent.append(student.move_phase(phases[len(sent) % 2]))
+            sent.append(move_phase(student, phases[len(sent) % 2]))
         except requests.RequestException:
             sent.append((time.monotonic(), None))  # a change that never came back counts as lost
         time.sleep(max(0.0, 1.0 - (time.monotonic() - sent[-1][0])))
@@ -104,14 +67,15 @@ def change_every_second(student: Phone, others: list[Phone], until: float, sent:
 
 def test_one_flooding_socket_does_not_slow_another_room(live_server):
     pid = live_server.process.pid
-    student, docent, opleider = Phone(live_server.url), Phone(live_server.url), Phone(live_server.url)
-    code = student.enter(None, "Sanne", "student")
-    docent.enter(code, "Marieke", "stagedocent")
-    opleider.enter(code, "Kees", "praktijkopleider")
-    attacker, accomplice = Phone(live_server.url), Phone(live_server.url)
-    attacker_code = attacker.enter(None, "Mallory", "stagedocent")
-    accomplice.enter(attacker_code, "Trudy", "student")
+    student, docent, opleider, attacker, accomplice = (LivePhone(live_server.url) for _ in range(5))
+    code = student.start("Sanne", "student")
+    docent.join(code, "Marieke", "stagedocent")
+    opleider.join(code, "Kees", "praktijkopleider")
+    attacker_code = attacker.start("Mallory", "stagedocent")
+    accomplice.join(attacker_code, "Trudy", "student")
     phones = [student, docent, opleider, attacker, accomplice]
+    for phone in phones:
+        phone.connect()
     time.sleep(1)  # every join settled
     try:
         rss_before = rss_mb(pid)
@@ -140,16 +104,16 @@ def test_one_flooding_socket_does_not_slow_another_room(live_server):
         latencies, lost = [], 0
         for sent, version in changes:
             for phone in (docent, opleider):
-                if version is None or version not in phone.received:
+                if version is None or version not in phone.arrived:
                     lost += 1
                 else:
-                    latencies.append((phone.received[version] - sent) * 1000)
+                    latencies.append((phone.arrived[version] - sent) * 1000)
         latencies.sort()
         p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] if latencies else float("inf")
         closed = report.get("disconnected_after_s")
         print(f"\nflood: {report['sent']} events sent in {FLOOD_SECONDS} s, "
               + (f"the server closed the socket after {closed:.2f} s; " if closed else "the socket stayed open; ")
-              + f"the other phone in the flooder's room saw {accomplice.typing_seen} typing")
+              + f"the other phone in the flooder's room saw {accomplice.seen['typing']} typing")
         print(f"other room: {len(changes)} changes, {len(latencies)} updates measured, {lost} lost; latency ms "
               f"p50 {statistics.median(latencies) if latencies else float('nan'):.1f} p99 {p99:.1f} "
               f"max {max(latencies, default=float('nan')):.1f}")
@@ -158,7 +122,7 @@ def test_one_flooding_socket_does_not_slow_another_room(live_server):
         assert changes and lost == 0
         assert rss_after - rss_before < RSS_MARGIN_MB
         typing = guard.BUDGETS["typing"]
-        assert accomplice.typing_seen <= typing.burst + typing.per_second * FLOOD_SECONDS
+        assert accomplice.seen["typing"] <= typing.burst + typing.per_second * FLOOD_SECONDS
     finally:
         for phone in phones:
             phone.close()
@@ -171,9 +135,11 @@ def test_a_reconnecting_typing_flooder_relays_no_more_than_its_addresses_budget(
     """A connection's budgets are new after every reconnect: reconnecting, one client still sent about 19
     `typing` a second to the other phones (issue 18). Every connection from one address shares one budget
     for typing, and new sockets have one too (realtime/guard.py). Counted, not timed."""
-    flooder, other = Phone(live_server.url), Phone(live_server.url)
-    code = flooder.enter(None, "Mallory", "stagedocent")
-    other.enter(code, "Trudy", "student")
+    flooder, other = LivePhone(live_server.url), LivePhone(live_server.url)
+    code = flooder.start("Mallory", "stagedocent")
+    other.join(code, "Trudy", "student")
+    for phone in (flooder, other):
+        phone.connect()
     flooder.close()
     cookie = "; ".join(f"{c.name}={c.value}" for c in flooder.http.cookies)
     report = {"connected": 0, "refused": 0, "typing sent": 0}
@@ -200,8 +166,8 @@ def test_a_reconnecting_typing_flooder_relays_no_more_than_its_addresses_budget(
     time.sleep(0.5)  # the last typing's way to the other phone
     other.close()
     print(f"\nreconnecting flooder, {seconds:.1f} s: {report['connected']} connections, {report['refused']} refused, "
-          f"{report['typing sent']} typing sent; the other phone saw {other.typing_seen} "
-          f"({other.typing_seen / seconds:.1f} a second)")
+          f"{report['typing sent']} typing sent; the other phone saw {other.seen['typing']} "
+          f"({other.seen['typing'] / seconds:.1f} a second)")
     shared = guard.ADDRESS_BUDGETS["typing"]
-    assert report["connected"] > 0 and other.typing_seen > 0
-    assert other.typing_seen <= shared.burst + shared.per_second * seconds
+    assert report["connected"] > 0 and other.seen["typing"] > 0
+    assert other.seen["typing"] <= shared.burst + shared.per_second * seconds

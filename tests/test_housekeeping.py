@@ -5,7 +5,7 @@ from flask import url_for
 
 from tests.conftest import app_on_fresh_database
 from tests.helpers import agree, post_action, seat_three, state
-from tests.test_live_server import online_in
+from tests.support.phones import online_in
 from webapp.clock import utcnow
 from webapp.domain import outbox
 from webapp.domain.housekeeping import tidy

@@ -1,95 +1,11 @@
 """The real server (`python wsgi.py`, eventlet) with real python-socketio clients, one per phone."""
-import queue
-import re
 import time
 from pathlib import Path
 
 import pytest
-import requests
-import socketio
 
-from tests.conftest import LiveServer, csrf_from
-
-
-class FromAddress(requests.adapters.HTTPAdapter):
-    """Connections that leave from another loopback address (127.0.0.2, ...): to the server, another client."""
-
-    def __init__(self, address: str):
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, source_address=(self.address, 0), **kwargs)
-
-
-class Phone:
-    """One person: an HTTP session (their cookie) and a Socket.IO client that joins their room. With `address`,
-    the phone's requests and its long-polling socket leave from that loopback address (a websocket would not)."""
-
-    def __init__(self, base_url: str, address: str | None = None):
-        self.base_url = base_url
-        self.http = requests.Session()
-        if address:
-            self.http.mount("http://", FromAddress(address))
-        self.events: queue.Queue = queue.Queue()
-        self.sio = socketio.Client(reconnection=False, http_session=self.http if address else None)
-        self.sio.on("update", lambda data: self.events.put(("update", data)))
-        self.sio.on("removed", lambda data: self.events.put(("removed", data)))
-        self.sio.on("denied", lambda data: self.events.put(("denied", data)))
-        self.code = None
-        self.csrf = None
-
-    def start(self, name, role):
-        token = csrf_from(self.http.get(self.base_url + "/").text)
-        response = self.http.post(self.base_url + "/rooms", data={"name": name, "role": role, "csrf_token": token})
-        self.code = response.url.rsplit("/", 1)[-1]
-        return self.code
-
-    def join(self, code, name, role):
-        self.code = code
-        page = self.http.get(f"{self.base_url}/r/{code}").text
-        return self.http.post(f"{self.base_url}/r/{code}/join",
-                              data={"name": name, "role": role, "csrf_token": csrf_from(page)})
-
-    def state(self):
-        return self.http.get(f"{self.base_url}/r/{self.code}/state.json").json()
-
-    def connect(self, transports=("websocket",)):
-        cookie = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
-        self.sio.connect(self.base_url, headers={"Cookie": cookie}, transports=list(transports), wait_timeout=10)
-        self.sio.emit("join", {"code": self.code, "version": self.state()["version"]})
-
-    def post(self, path, data=None):
-        if self.csrf is None:  # the token lives as long as the session, like the page's
-            self.csrf = csrf_from(self.http.get(f"{self.base_url}/r/{self.code}").text)
-        return self.http.post(f"{self.base_url}/r/{self.code}{path}", data=data or {},
-                              headers={"X-CSRFToken": self.csrf, "HX-Request": "true"})
-
-    def wait_for(self, predicate, timeout=5.0):
-        """The first event that satisfies predicate(name, data), or fail."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                name, data = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            if predicate(name, data):
-                return data
-        pytest.fail(f"no matching event within {timeout} s")
-
-    def close(self):
-        if self.sio.connected:
-            self.sio.disconnect()
-
-
-def presence_shows(name):
-    return lambda event, data: event == "update" and name in data["fragments"].get("deelnemers", "")
-
-
-def online_in(html, name):
-    item = re.search(rf'<li data-participant-id="\d+" data-online="(true|false)">\s*<span[^>]*></span>\s*'
-                     rf'<span class="person-name">{name}</span>', html)
-    return item and item.group(1) == "true"
+from tests.conftest import LiveServer
+from tests.support.phones import LivePhone, online_in, presence_shows
 
 
 @pytest.fixture(params=["eventlet", "gevent"])
@@ -103,7 +19,7 @@ def live_server(request, tmp_path):
 
 @pytest.fixture
 def three_phones(live_server):
-    docent, student, opleider = (Phone(live_server.url) for _ in range(3))
+    docent, student, opleider = (LivePhone(live_server.url) for _ in range(3))
     code = docent.start("Marieke", "stagedocent")
     student.join(code, "Sanne", "student")
     opleider.join(code, "Kees", "praktijkopleider")
@@ -130,7 +46,7 @@ def test_a_fourth_join_over_http_reaches_all_three_phones(live_server, three_pho
         phone.wait_for(lambda event, data: event == "update" and online_in(data["fragments"]["deelnemers"], "Kees"))
     assert docent.post("/lock", {"locked": "0"}).status_code == 200
 
-    fourth = Phone(live_server.url)
+    fourth = LivePhone(live_server.url)
     assert fourth.join(docent.code, "Ahmed", "praktijkopleider").status_code == 200
     versions = {phone.wait_for(presence_shows("Ahmed"))["version"] for phone in three_phones}
     assert versions == {docent.state()["version"]}
@@ -138,7 +54,7 @@ def test_a_fourth_join_over_http_reaches_all_three_phones(live_server, three_pho
 
 def test_a_phone_behind_a_network_that_blocks_websockets_works_over_long_polling(live_server, three_phones):
     docent = three_phones[0]
-    fourth = Phone(live_server.url)
+    fourth = LivePhone(live_server.url)
     docent.post("/lock", {"locked": "0"})
     fourth.join(docent.code, "Ahmed", "praktijkopleider")
     fourth.connect(transports=("polling",))

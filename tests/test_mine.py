@@ -7,76 +7,31 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import csrf_from
-from tests.helpers import agree, client_at, join, post_action, start_room, state, text_of
-from tests.test_closing_mail import deliver, smtp  # noqa: F401  (the real SMTP server on loopback)
-from tests.test_planning import open_link, planned_room
+from tests.helpers import client_at, post_action, state, text_of
+from tests.support.mail import deliver
+from tests.support.stages import (
+    MARIEKE,
+    SIGN_IN_LINK,
+    ask_link,
+    conversation,
+    open_link,
+    planned_room,
+    queued_link,
+    signed_in,
+    stages_of,
+    use_link,
+)
 from webapp.domain import accounts
 from webapp.extensions import db
 from webapp.models import OutboxMessage, Review, Room, SeriesMember, SignIn
 
-LINK = re.compile(r"http://localhost/mijn-gesprekken/inloggen/([A-Za-z0-9_-]+)")
 SAME_ANSWER = "Als dit adres bij een gesprek hoort, krijg je zo een mail met een link."
-MARIEKE = "marieke@school.example"
-
-
-def conversation(app, docent, student_name, docent_email, student_email, afspraken=("Vraag elke week om feedback.",)):
-    """A whole conversation with this stagedocent's browser: three in, afspraken, closing, each Akkoord (with
-    an address for the stagedocent and the student), sent. Returns the code and the student's browser."""
-    student, opleider = app.test_client(), app.test_client()
-    code = start_room(docent, "Marieke", "stagedocent")
-    join(student, code, student_name, "student")
-    join(opleider, code, "Kees", "praktijkopleider")
-    for what in afspraken:
-        post_action(docent, code, "/agreements", {"what": what, "who": ["student"], "when": "voor-volgend-gesprek"})
-    assert post_action(docent, code, "/close").status_code == 200
-    for client, address in ((docent, docent_email), (student, student_email), (opleider, "kees@bedrijf.example")):
-        assert agree(client, code, address).status_code == 200
-    assert post_action(docent, code, "/finalize").status_code == 200
-    return code, student
-
-
-def ask_link(client, address):
-    page = client.get("/mijn-gesprekken/inloggen")
-    assert page.status_code == 200
-    return client.post("/mijn-gesprekken/inloggen",
-                       data={"email": address, "csrf_token": csrf_from(page.get_data(as_text=True))})
-
-
-def queued_link(app, address) -> str | None:
-    """The sign-in link in the newest unsent mail to this address, read from the outbox."""
-    with app.app_context():
-        message = db.session.scalar(select(OutboxMessage).where(
-            OutboxMessage.recipient == address, OutboxMessage.subject == accounts.SIGN_IN_SUBJECT,
-            OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id.desc()))
-        return LINK.search(message.text_body).group(0) if message else None
 
 
 def sign_in_mails(app) -> int:
     with app.app_context():
         return len(db.session.scalars(select(OutboxMessage).where(
             OutboxMessage.subject == accounts.SIGN_IN_SUBJECT)).all())
-
-
-def use_link(client, url):
-    """Open the link (a page with a button) and press the button."""
-    page = client.get(url)
-    if page.status_code != 200:
-        return page
-    return client.post(url, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
-
-
-def stages_of(client) -> str:
-    """The overview and every stage it links to, as one HTML text: all a signed-in person can read there."""
-    html = client.get("/mijn-gesprekken").get_data(as_text=True)
-    paths = re.findall(r'href="(/mijn-gesprekken/stage/\d+)"', html)
-    return "\n".join([html, *(client.get(path).get_data(as_text=True) for path in paths)])
-
-
-def signed_in(app, client, address):
-    assert ask_link(client, address).status_code == 200
-    response = use_link(client, queued_link(app, address))
-    assert response.status_code == 303 and response.location.endswith("/mijn-gesprekken"), response.status_code
-    return client
 
 
 @pytest.fixture
@@ -90,8 +45,7 @@ def two_docents(app):
     return {"marieke": marieke, "joost": joost, "sanne": sanne_code, "ahmed": ahmed_code, "sanne_phone": sanne_phone}
 
 
-def test_a_sign_in_link_works_once_and_shows_only_that_persons_series(app, smtp, two_docents):  # noqa: F811
-    smtp.start()
+def test_a_sign_in_link_works_once_and_shows_only_that_persons_series(app, smtp, two_docents):
     deliver(app)  # the verslagen
     laptop = app.test_client()  # where the mail is read: not the phone that took part
     asked = ask_link(laptop, MARIEKE)
@@ -99,7 +53,7 @@ def test_a_sign_in_link_works_once_and_shows_only_that_persons_series(app, smtp,
     assert deliver(app)["sent"] == 1
     [received] = [r for r in smtp.recorder.wait_for(7) if r.message["Subject"] == accounts.SIGN_IN_SUBJECT]
     assert received.rcpt_tos == [MARIEKE]
-    url = LINK.search(received.message.get_body(("plain",)).get_content()).group(0)
+    url = SIGN_IN_LINK.search(received.message.get_body(("plain",)).get_content()).group(0)
     with app.app_context():  # the mail's content is forgotten once it is sent, as every mail's
         sent = db.session.scalar(select(OutboxMessage).where(OutboxMessage.sent_at.is_not(None))
                                  .order_by(OutboxMessage.id.desc()))
@@ -292,7 +246,6 @@ def test_a_cookie_copied_before_signing_out_signs_nobody_in_after_it(app, two_do
     signed_in(app, app.test_client(), MARIEKE)  # her next sign-in is another one: the copy stays out
     assert thief.get("/mijn-gesprekken").status_code == 302
     assert "Sanne" not in thief.get("/mijn-gesprekken", follow_redirects=True).get_data(as_text=True)
-
 
 
 def test_someone_else_asking_for_her_link_does_not_stop_her_own(app, two_docents):

@@ -14,9 +14,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT, free_port, need
-from tests.test_live_server import Phone
-from tests.test_outbox_smtp import certificate  # noqa: F401  (a self-signed certificate for 127.0.0.1)
-from tests.test_scaleout import postgres_url, redis_url, two_workers  # noqa: F401  (the two processes)
+from tests.support.phones import LivePhone
 
 pytestmark = pytest.mark.scaleout
 
@@ -88,7 +86,7 @@ def nginx_binary():
 
 
 @pytest.fixture
-def nginx(nginx_binary, certificate, two_workers, tmp_path, monkeypatch):  # noqa: F811
+def nginx(nginx_binary, certificate, two_workers, tmp_path, monkeypatch):
     """docs/nginx.conf in front of the two processes, in the foreground; the phones trust its certificate."""
     cert, _context = certificate
     folder = tmp_path / "nginx"
@@ -120,15 +118,15 @@ def nginx(nginx_binary, certificate, two_workers, tmp_path, monkeypatch):  # noq
         process.wait(timeout=10)
 
 
-def browser_phone(nginx: Nginx) -> Phone:
+def browser_phone(nginx: Nginx) -> LivePhone:
     """A phone through nginx. Over https the app's CSRF check also wants a Referer of its own origin (as
     request.host has it, from X-Forwarded-Host); browsers send one (Referrer-Policy: same-origin)."""
-    phone = Phone(nginx.url)
+    phone = LivePhone(nginx.url)
     phone.http.headers["Referer"] = nginx.url + "/"
     return phone
 
 
-def phase_change_reaches(phone: Phone, version: int) -> None:
+def phase_change_reaches(phone: LivePhone, version: int) -> None:
     """The phone is sent the update of that version, and it brings the new phase."""
     update = phone.wait_for(lambda event, data: event == "update" and data["version"] == version)
     assert "fase" in update["fragments"]
@@ -153,7 +151,7 @@ def test_a_page_loads_over_https_and_links_to_the_public_address(nginx):
 
 @behind_nginx
 def test_a_websocket_through_nginx_gets_the_update_when_a_phone_on_the_other_process_changes_the_phase(
-        nginx, two_workers):  # noqa: F811
+        nginx, two_workers):
     docent = browser_phone(nginx)
     code = docent.start("Marieke", "stagedocent")
     docent.connect(transports=("websocket",))
@@ -161,7 +159,7 @@ def test_a_websocket_through_nginx_gets_the_update_when_a_phone_on_the_other_pro
     (docent_process,) = nginx.processes()
     # The student's phone has another address, which nginx sends to the other process; here it goes there itself.
     other = next(server for server in two_workers if f"127.0.0.1:{server.port}" != docent_process)
-    student = Phone(other.url)
+    student = LivePhone(other.url)
     assert student.join(code, "Sanne", "student").status_code == 200
     assert student.post("/phase", {"phase": "leren"}).status_code == 200
     phase_change_reaches(docent, student.state()["version"])

@@ -4,7 +4,6 @@ Host or X-Forwarded-Host a request names, and a request for a Host the app does 
 import base64
 import json
 import re
-from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
@@ -13,7 +12,7 @@ from pypdf import PdfReader
 
 from tests.conftest import app_on_fresh_database, csrf_from
 from tests.helpers import agree, post_action, seat_three, start_room, text_of
-from tests.test_mine import conversation
+from tests.support.stages import NEXT_WEEK, conversation, planned_room
 from webapp import origin
 from webapp.config import Config, trusted_hosts
 from webapp.domain import outbox
@@ -24,7 +23,6 @@ from webapp.presentation.invite import qr_svg
 PUBLIC = "https://stagegesprek.example"
 DOCENT = "marieke@school.example"
 URL = re.compile(r"https?://[^\s\"'<>)\]]+")
-NEXT_WEEK = (date.today() + timedelta(days=7)).isoformat()
 # How a client reaches the app: straight (the test client's Host, localhost, which TRUSTED_HOSTS names besides
 # PUBLIC_URL's), or through one proxy that names another trusted host in X-Forwarded-Host.
 STRAIGHT = {"settings": {}, "environ": {}}
@@ -78,14 +76,8 @@ def _pdf_texts(data: bytes) -> list[str]:
 
 
 def plan_with_invitees(client) -> str:
-    page = client.get("/plannen").get_data(as_text=True)
-    response = client.post("/plannen", data={
-        "role": "stagedocent", "date": NEXT_WEEK, "time": "14:00", "moment": "start", "name-stagedocent": "Marieke",
-        "email-stagedocent": "", "name-student": "Sanne", "email-student": "sanne@student.example",
-        "name-praktijkopleider": "Kees", "email-praktijkopleider": "kees@bedrijf.example",
-        "csrf_token": csrf_from(page)})
-    assert response.status_code == 303, text_of(response.get_data(as_text=True))
-    return response.location.split("/r/")[1].split("#")[0]
+    return planned_room(client, **{"name-student": "Sanne", "email-student": "sanne@student.example",
+                                   "name-praktijkopleider": "Kees", "email-praktijkopleider": "kees@bedrijf.example"})
 
 
 def send_verslag_with_next_meeting(app) -> str:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from tests.conftest import free_port
+from tests.support.mail import locmem_sent
 from webapp.clock import utcnow
 from webapp.config import Config
 from webapp.domain import outbox
@@ -30,10 +31,6 @@ def queue(recipient="sam@example.nl", room_id=None, **extra):
                              text_body="Afspraken: ...", html_body="<p>Afspraken: ...</p>", room_id=room_id, **extra)
     db.session.commit()
     return message
-
-
-def locmem_sent(app):
-    return getattr(app.extensions["mailman"], "outbox", [])
 
 
 def test_enqueue_leaves_the_commit_to_the_caller(app):

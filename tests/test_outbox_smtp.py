@@ -1,8 +1,6 @@
 """The mail outbox against a real SMTP server (aiosmtpd on a loopback port): once, to one, never lost."""
 import os
-import shutil
 import signal
-import ssl
 import subprocess
 import sys
 import time
@@ -12,7 +10,7 @@ import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import update
 
-from tests.conftest import ROOT, free_port, need
+from tests.conftest import ROOT, free_port
 from tests.smtp_server import SMTPServer
 from webapp.clock import utcnow
 from webapp.domain import outbox
@@ -22,13 +20,6 @@ from webapp.models.outbox import OutboxMessage
 
 ADDRESSES = ["student@example.nl", "docent@school.example", "opleider@bedrijf.example"]
 ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nSUMMARY:Vervolggesprek\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer(free_port())
-    yield server
-    server.stop()
 
 
 def use_smtp(app, port, backend="smtp"):
@@ -66,7 +57,6 @@ def assert_one_each(received, expected_ids):
 
 @pytest.mark.parametrize("backend", ["smtp", "flask_mailman.backends.smtp.EmailBackend"])
 def test_three_participants_get_one_mail_each(app, smtp, backend):
-    smtp.start()
     use_smtp(app, smtp.port, backend)
     with app.app_context():
         room, _ = create_room("Sam", "student")
@@ -80,7 +70,7 @@ def test_three_participants_get_one_mail_each(app, smtp, backend):
 
 
 def test_mail_server_down_loses_nothing_and_sends_once_when_back(app, smtp):
-    use_smtp(app, smtp.port)  # not started yet: the connection is refused
+    smtp.stop()  # down: the connection is refused
     with app.app_context():
         room, _ = create_room("Sam", "student")
         ids = queue_verslag(room.id)
@@ -132,7 +122,6 @@ class SenderProcess:
 
 
 def test_sender_killed_between_send_and_mark_resends_only_that_message(app, smtp, tmp_path):
-    smtp.start()
     with app.app_context():
         ids = queue_verslag(None, [f"deelnemer{i}@example.nl" for i in range(5)])
     sender = SenderProcess(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"], smtp.port).start()
@@ -170,20 +159,6 @@ def test_sender_killed_between_send_and_mark_resends_only_that_message(app, smtp
     assert all(received.count(message_id) == 1 for message_id in ids.values() if message_id != in_flight)
     with app.app_context():
         assert all(s.sent_at is not None for s in db.session.scalars(db.select(OutboxMessage)))
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory):
-    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
-    need(shutil.which("openssl") is not None, "the openssl command is not installed")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    return cert, context
 
 
 def only(login, password):

@@ -1,7 +1,6 @@
 """Mijn gesprekken as an overview for thirty: one row per stage with what needs doing now, sortable and filtered,
 built with the same number of SQL statements for one stage as for thirty; the praktijkopleider's own overview;
 and one next conversation per stage, which the overview opens instead of planning another."""
-import json
 import re
 from datetime import datetime, time, timedelta
 
@@ -10,61 +9,28 @@ from sqlalchemy import event, select
 
 from tests.conftest import csrf_from
 from tests.helpers import agree, post_action, seat_three, state, text_of
-from tests.test_mine import MARIEKE, ask_link, queued_link, signed_in, use_link
-from tests.test_planning import open_link, planned_room
-from tests.test_seats import invitation_link
-from tests.test_series import one_tap
-from tests.test_stale_regions import what_differs
-from tests.test_sync import Phone
+from tests.support.phones import Phone, what_differs
+from tests.support.stages import (
+    GARAGE,
+    KEES,
+    MARIEKE,
+    SANNE,
+    ask_link,
+    held_and_sent,
+    invitation_link,
+    make_stages,
+    one_tap,
+    planned_at_the_garage,
+    queued_link,
+    rows,
+    signed_in,
+    use_link,
+)
 from webapp.clock import utcnow
-from webapp.domain import accounts
 from webapp.domain.dates import dutch_moment
 from webapp.extensions import db
-from webapp.models import Participant, Record, Room, Series, SeriesMember
-from webapp.models.room import Admission, RoomStatus
-
-KEES = "kees@bakkerij.example"
-SANNE = "sanne@student.example"
-GARAGE = "Garage De Vries"
-# Where the stages of make_stages are: Kees's two at his bakery, the others each somewhere of their own.
-WORKPLACES = ("Kapsalon Noor", "Garage De Vries", "Hotel Zeezicht", "Zorgcentrum De Linde", "Drukkerij Smit")
-
-
-def make_stages(app, count: int, first: int = 0) -> None:
-    """`count` stages of Marieke's, straight into the database: a begin conversation held 20 days ago with its
-    verslag (one afspraak), and for every other one the midden conversation planned in 5 days. Kees is the
-    praktijkopleider of the first two of all, at his bakery; the others have their own, elsewhere."""
-    now = utcnow()
-    with app.app_context():
-        for n in range(first, first + count):
-            series = Series(created_at=now, touched_at=now, keep_until=now + timedelta(days=5),
-                            workplace="Bakkerij Kok" if n < 2 else WORKPLACES[n % len(WORKPLACES)])
-            db.session.add(series)
-            db.session.flush()
-            held = now - timedelta(days=20)
-            begin = Room(code=f"B{n:07d}".replace("0", "A").replace("1", "B"), created_at=held, started_at=held,
-                         expires_at=now + timedelta(days=30), series_id=series.id, status=RoomStatus.CLOSED,
-                         admission=Admission.LOCKED, stage_moment="start")
-            student = f"Student{chr(65 + n % 26)}{n}"
-            for role, name in (("student", student), ("stagedocent", "Marieke"),
-                               ("praktijkopleider", "Kees" if n < 2 else f"Opleider{n}")):
-                begin.participants.append(Participant(name=name, role=role, token=f"t{n}-{role}", arrived_at=held))
-            db.session.add(begin)
-            db.session.flush()
-            body = {"agreements": [{"what": f"Afspraak van {student}", "who": "Student", "when": "later"}],
-                    "date": held.date().isoformat(), "participants": []}
-            db.session.add(Record(room_id=begin.id, body=json.dumps(body), content_hash="x" * 64))
-            if n % 2:
-                db.session.add(Room(code=f"M{n:07d}".replace("0", "A").replace("1", "B"), created_at=now,
-                                    expires_at=now + timedelta(days=30), series_id=series.id,
-                                    status=RoomStatus.PLANNED, admission=Admission.LOCKED, stage_moment="midden",
-                                    planned_for=now + timedelta(days=5), previous_room_id=begin.id))
-            db.session.add(SeriesMember(series_id=series.id, role="stagedocent", name="Marieke",
-                                        email_key=accounts.email_key(MARIEKE)))
-            if n < 2:
-                db.session.add(SeriesMember(series_id=series.id, role="praktijkopleider", name="Kees",
-                                            email_key=accounts.email_key(KEES)))
-        db.session.commit()
+from webapp.models import Participant, Room, Series, SeriesMember
+from webapp.models.room import RoomStatus
 
 
 def statements_for(app, client, path) -> int:
@@ -80,10 +46,6 @@ def statements_for(app, client, path) -> int:
     finally:
         event.remove(engine, "before_cursor_execute", note)
     return len(seen)
-
-
-def rows(html: str) -> list[str]:
-    return [text_of(row) for row in re.findall(r"<tr>(.*?)</tr>", html, re.S)][1:]  # the header row is not a stage
 
 
 def test_the_overview_of_one_stage_and_of_thirty_costs_the_same_statements(app):
@@ -236,29 +198,6 @@ def test_the_sent_conversation_names_the_next_one_by_its_date_never_its_code(app
     assert all("Het volgende gesprek is begonnen op" in phone.text("verslag") for phone in phones)
     for phone in phones:
         phone.sio.disconnect()
-
-
-def planned_at_the_garage(app, docent) -> str:
-    """Marieke plans Sanne's first conversation at Garage De Vries, with her own address and Sanne's; Kees only
-    by name."""
-    return planned_room(docent, workplace=GARAGE, **{"email-stagedocent": MARIEKE, "name-student": "Sanne",
-                                                     "email-student": SANNE, "name-praktijkopleider": "Kees"})
-
-
-def held_and_sent(app, docent, code, next_day: str | None = None):
-    """Sanne takes up her link; they hold the conversation (Kees does not come) and send it, with the next date
-    when given. Returns Sanne's browser."""
-    sanne = app.test_client()
-    assert open_link(sanne, invitation_link(app, SANNE), "Sanne").status_code == 303
-    assert post_action(docent, code, "/start").status_code == 200
-    assert post_action(docent, code, "/close").status_code == 200
-    if next_day:
-        assert post_action(docent, code, "/next-meeting", {"next_date": next_day, "next_time": "10:00"}
-                           ).status_code == 200
-    assert agree(docent, code, MARIEKE).status_code == 200
-    assert agree(sanne, code, SANNE).status_code == 200
-    assert post_action(docent, code, "/finalize", {"force": "1"}).status_code == 200
-    return sanne
 
 
 @pytest.fixture

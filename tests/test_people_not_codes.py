@@ -6,7 +6,7 @@ from io import BytesIO
 from pypdf import PdfReader
 
 from tests.helpers import agree, join, post_action, seat_three, start_room, state, text_of
-from tests.test_planning import new_link, open_link, participant_ids, planned_room
+from tests.support.stages import new_link, open_link, participant_ids, planned_room
 from webapp.domain import outbox
 from webapp.extensions import db
 from webapp.models import OutboxMessage, Record, Room

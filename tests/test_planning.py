@@ -1,57 +1,18 @@
 """A conversation planned ahead: everyone gets their own link, prepares at home, and one tap at the table starts
 it for everyone with what each prepared."""
-import re
 from datetime import date, datetime, timedelta
 
 import pytest
 
-from tests.conftest import csrf_from
 from tests.helpers import post_action, state, text_of
-from tests.test_closing_mail import deliver, smtp  # noqa: F401  (the real SMTP server on loopback)
+from tests.support.mail import deliver
+from tests.support.stages import NEXT_WEEK, WELCOME_LINK, new_link, open_link, participant_ids, plan, planned_room
 from webapp.domain.content import get_content
 from webapp.extensions import db
 from webapp.models import Participant, Room, Series
 
-NEXT_WEEK = (date.today() + timedelta(days=7)).isoformat()
-LINK = re.compile(r"http://localhost/r/([A-Z0-9]+)/welkom/([A-Za-z0-9_-]+)")
 
-
-def plan(client, **fields):
-    """The planning form as a person fills it in: the stagedocent plans for next week at 14:00 by default."""
-    data = {"role": "stagedocent", "date": NEXT_WEEK, "time": "14:00", "moment": "start",
-            "name-stagedocent": "Marieke", "name-student": "", "email-student": "", "name-praktijkopleider": "",
-            "email-praktijkopleider": "", "email-stagedocent": "", **fields}
-    data["csrf_token"] = csrf_from(client.get("/plannen").get_data(as_text=True))
-    return client.post("/plannen", data=data)
-
-
-def planned_room(client, **fields) -> str:
-    response = plan(client, **fields)
-    assert response.status_code == 303, text_of(response.get_data(as_text=True))
-    return response.location.split("/r/")[1].split("#")[0]
-
-
-def new_link(client, code, participant_id) -> str:
-    response = post_action(client, code, f"/participants/{participant_id}/link")
-    assert response.status_code == 200, text_of(response.get_data(as_text=True))
-    return LINK.search(response.get_data(as_text=True)).group(0)
-
-
-def open_link(client, url, name):
-    """Open one's own link and say 'dat ben ik'."""
-    page = client.get(url)
-    assert page.status_code == 200, text_of(page.get_data(as_text=True))
-    return client.post(url, data={"name": name, "csrf_token": csrf_from(page.get_data(as_text=True))})
-
-
-def participant_ids(app, code) -> dict[str, int]:
-    with app.app_context():
-        room = db.session.query(Room).filter_by(code=code).one()
-        return {p.role: p.id for p in room.participants}
-
-
-def test_planned_next_week_each_prepares_at_home_and_it_is_all_there_at_the_table(app, smtp):  # noqa: F811
-    smtp.start()
+def test_planned_next_week_each_prepares_at_home_and_it_is_all_there_at_the_table(app, smtp):
     docent, student, opleider = app.test_client(), app.test_client(), app.test_client()
     code = planned_room(docent, **{"name-student": "Sanne", "email-student": "sanne@student.nl",
                                    "name-praktijkopleider": "Kees", "email-praktijkopleider": "kees@bakkerij.nl"})
@@ -61,7 +22,7 @@ def test_planned_next_week_each_prepares_at_home_and_it_is_all_there_at_the_tabl
     for address, message in mails.items():
         body = message.get_body(("plain",)).get_content()
         assert "Uitnodiging stagegesprek Sanne op" in message["Subject"] and "Marieke nodigt je uit" in body
-        links[address] = LINK.search(body).group(0)
+        links[address] = WELCOME_LINK.search(body).group(0)
         [calendar] = [part for part in message.iter_attachments() if part.get_content_type() == "text/calendar"]
         assert f"DTSTART:{NEXT_WEEK.replace('-', '')}T140000" in calendar.get_content()
     assert links["sanne@student.nl"] != links["kees@bakkerij.nl"]

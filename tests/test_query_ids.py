@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import url_for
 
 from tests.conftest import ROOT
-from tests.test_mine import conversation, signed_in
+from tests.support.stages import conversation, signed_in
 
 WEBAPP = ROOT / "webapp"
 QUERY = WEBAPP / "views" / "query.py"

@@ -9,31 +9,18 @@ from datetime import date, timedelta
 from io import BytesIO
 from urllib.parse import urlparse
 
-import pytest
 from pypdf import PdfReader
 
-from tests.conftest import free_port
 from tests.helpers import agree, post_action, seat_three, start_room, text_of
-from tests.smtp_server import SMTPServer
-from tests.test_closing import EMAILS
+from tests.support.mail import EMAILS, deliver
 from webapp import clock
-from webapp.domain import codes, outbox
+from webapp.domain import codes
 from webapp.domain.dates import dutch_date
-from webapp.extensions import db, mail
+from webapp.extensions import db
 from webapp.models import Room
 
 NAMES = {"stagedocent": "Marieke", "student": "Sanne", "praktijkopleider": "Kees"}
 AFSPRAAK = "Sanne vraagt elke vrijdag om feedback."
-
-
-@pytest.fixture
-def smtp(app):
-    server = SMTPServer(free_port())
-    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
-    mail.init_app(app)
-    server.start()
-    yield server
-    server.stop()
 
 
 def send_verslag(app, smtp):
@@ -45,8 +32,7 @@ def send_verslag(app, smtp):
     for role, client in people.items():
         assert agree(client, code, EMAILS[role]).status_code == 200
     assert post_action(people["stagedocent"], code, "/finalize").status_code == 200
-    with app.app_context():
-        assert outbox.deliver_due()["sent"] == 3
+    assert deliver(app)["sent"] == 3
     received = {item.rcpt_tos[0]: item.message for item in smtp.recorder.wait_for(3)}
     return code, people, {role: received[address] for role, address in EMAILS.items()}
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import RelationshipProperty
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 import realtime.sync as sync
-from tests.test_sync import PLANNED_WALK, WALK, walk_applying_pushes
+from tests.support.walk import PLANNED_WALK, WALK, walk_applying_pushes
 from webapp.extensions import db
 from webapp.presentation import regions
 from webapp.presentation.screen import RoomScreen

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_from
 from tests.helpers import client_at, join, start_room, text_of
-from tests.test_outbox import locmem_sent
-from tests.test_planning import LINK, NEXT_WEEK, planned_room
+from tests.support.mail import locmem_sent
+from tests.support.stages import NEXT_WEEK, WELCOME_LINK, planned_room
 from webapp.clock import utcnow
 from webapp.domain import accounts, invitations, outbox
 from webapp.extensions import db, limiter
@@ -160,7 +160,7 @@ def test_a_name_carries_no_web_or_mail_address_on_any_form(app, name):
     with app.app_context():
         body = db.session.scalar(select(OutboxMessage.text_body).where(
             OutboxMessage.recipient == "student0@mail.example"))
-    link = LINK.search(body).group(0)
+    link = WELCOME_LINK.search(body).group(0)
     guest = app.test_client()
     page = guest.get(link)
     refused = guest.post(link, data={"name": name, "csrf_token": csrf_from(page.get_data(as_text=True))})

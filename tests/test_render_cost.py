@@ -16,7 +16,7 @@ from sqlalchemy import event
 
 import realtime.sync as sync
 from tests.helpers import hang_up, post_action, room_csrf, seated_with_phones, state
-from tests.test_sync import PLANNED_WALK, WALK, walk_applying_pushes
+from tests.support.walk import PLANNED_WALK, WALK, walk_applying_pushes
 from webapp import clock
 from webapp.clock import utcnow
 from webapp.domain.roles import ROLES, allowed

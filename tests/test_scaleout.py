@@ -1,63 +1,23 @@
 """Scale-out: two server processes on one PostgreSQL database, sharing events through Redis."""
 import os
 import signal
-import socket
 import time
-import uuid
 
 import pytest
 
-from tests.conftest import LiveServer, need
-from tests.test_live_server import Phone, online_in, presence_shows
+from tests.conftest import LiveServer
+from tests.support.phones import LivePhone, online_in, presence_shows
 
 pytestmark = pytest.mark.scaleout
 
 
-def reachable(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.fixture
-def postgres_url():
-    need(reachable(5432), "PostgreSQL is not running on 127.0.0.1:5432")
-    import psycopg
-
-    name = f"stagegesprek_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
-def redis_url():
-    need(reachable(6379), "Redis is not running on 127.0.0.1:6379")
-    return f"redis://127.0.0.1:6379/{uuid.uuid4().int % 15 + 1}"
-
-
-@pytest.fixture
-def two_workers(request, tmp_path, postgres_url, redis_url):
-    """Two processes on one database and one Redis; settings for both through indirect parametrization."""
-    env = {"DATABASE_URL": postgres_url, "REDIS_URL": redis_url, "SECRET_KEY": "shared-secret",
-           **getattr(request, "param", {})}
-    first = LiveServer(tmp_path, env).start()
-    second = LiveServer(tmp_path, env).start()
-    yield first, second
-    first.stop(), second.stop()
-
-
 def test_a_change_on_one_worker_reaches_phones_on_the_other(two_workers):
     first, second = two_workers
-    docent = Phone(first.url)
+    docent = LivePhone(first.url)
     code = docent.start("Marieke", "stagedocent")
     docent.connect()
 
-    student = Phone(second.url)
+    student = LivePhone(second.url)
     assert student.join(code, "Sanne", "student").status_code == 200
     docent.wait_for(presence_shows("Sanne"))
     student.connect()
@@ -74,10 +34,10 @@ def test_a_worker_killed_outright_leaves_nobody_online_for_long(tmp_path, postgr
     doomed = LiveServer(tmp_path, env).start()
     survivor = LiveServer(tmp_path, env).start()
     try:
-        docent = Phone(survivor.url)
+        docent = LivePhone(survivor.url)
         code = docent.start("Marieke", "stagedocent")
         docent.connect()
-        student = Phone(doomed.url)
+        student = LivePhone(doomed.url)
         student.join(code, "Sanne", "student")
         student.connect()
         docent.wait_for(lambda event, data: event == "update" and online_in(data["fragments"]["deelnemers"], "Sanne"))

@@ -1,20 +1,30 @@
 """A seat is one person, and a stage is decided by its seats (issue 18): a role comes from the seat or the
 membership, never from a form; membership of a stage comes from proof and ends with the seat; a personal link
 binds one browser, and only the person or the stagedocent makes a new one for a place someone holds."""
-import re
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_from
 from tests.helpers import agree, join, post_action, state, text_of
-from tests.test_mine import MARIEKE, ask_link, conversation, queued_link, signed_in, stages_of
-from tests.test_planning import new_link, open_link, participant_ids, planned_room
+from tests.support.stages import (
+    MARIEKE,
+    SANNE,
+    WELCOME_LINK,
+    ask_link,
+    conversation,
+    invitation_link,
+    new_link,
+    open_link,
+    participant_ids,
+    planned_room,
+    queued_link,
+    signed_in,
+    stages_of,
+)
 from webapp.extensions import db, socketio
 from webapp.models import OutboxMessage, Participant, Room
 
-SANNE = "sanne@student.example"
-WELKOM = re.compile(r"https?://[^/\s]+/r/[A-Z0-9]+/welkom/[A-Za-z0-9_-]+")
 LATER = (date.today() + timedelta(days=40)).isoformat()
 
 
@@ -34,15 +44,6 @@ def series_id_of(app, code) -> int:
 def rooms_in_series(app, series_id) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Room).where(Room.series_id == series_id))
-
-
-def invitation_link(app, address) -> str:
-    """The personal link in the newest invitation mail to this address."""
-    with app.app_context():
-        message = db.session.scalar(select(OutboxMessage).where(func.lower(OutboxMessage.recipient) == address.lower())
-                                    .order_by(OutboxMessage.id.desc()))
-        assert message is not None, f"no mail to {address}"
-        return WELKOM.search(message.text_body).group(0)
 
 
 def plan_next(client, series_id, **fields):
@@ -86,7 +87,7 @@ def test_a_student_cannot_mail_herself_the_stagedocents_place_in_the_next_conver
     assert 'value="sanne.prive@student.example"' in own.get_data(as_text=True)  # kept, to correct
 
     code = code_of(plan_next(laptop, series_id, **{"email-stagedocent": "Marieke@School.example"}))
-    assert WELKOM.search(invitation_link(app, "Marieke@School.example"))  # her own address: she gets her link
+    assert WELCOME_LINK.search(invitation_link(app, "Marieke@School.example"))  # her own address: she gets her link
     # The place is Marieke's: Sanne makes no link for it; Marieke's phone comes in with one tap.
     docent_place = participant_ids(app, code)["stagedocent"]
     refused = post_action(laptop, code, f"/participants/{docent_place}/link")

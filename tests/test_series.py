@@ -8,6 +8,7 @@ from bs4 import BeautifulSoup
 
 from tests.conftest import csrf_from
 from tests.helpers import agree, join, post_action, seat_three, state, text_of
+from tests.support.stages import one_tap, start_follow_up
 from webapp.extensions import db
 from webapp.models import Record, Room
 
@@ -22,20 +23,6 @@ def talk_and_send(code, people, afspraak):
     for client in people.values():
         assert agree(client, code).status_code == 200
     assert post_action(people["stagedocent"], code, "/finalize").status_code == 200
-
-
-def start_follow_up(code, people, by):
-    response = post_action(people[by], code, "/follow-up")
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.headers["HX-Redirect"].rsplit("/", 1)[-1]
-
-
-def one_tap(client, old_code, new_code):
-    """The button "Naar het vervolggesprek" on the previous conversation's screen, as htmx sends it."""
-    page = BeautifulSoup(client.get(f"/r/{old_code}").get_data(as_text=True), "html.parser")
-    button = page.find(id="knop-naar-vervolg")
-    assert button is not None and button["hx-post"] == f"/r/{new_code}/verder"
-    return client.post(button["hx-post"], headers={"X-CSRFToken": csrf_from(str(page)), "HX-Request": "true"})
 
 
 def record_data(app, code) -> dict:

@@ -11,8 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from tests.helpers import agree, post_action, seat_three, state, text_of
-from tests.test_mine import signed_in
-from tests.test_series import one_tap
+from tests.support.stages import one_tap, signed_in
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import OutboxMessage, Room

@@ -8,20 +8,10 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_from
 from tests.helpers import post_action
-from tests.test_mine import MARIEKE, conversation, signed_in
-from tests.test_series import one_tap, start_follow_up
-from tests.test_sync import Phone, differences, fresh
+from tests.support.phones import Phone, what_differs
+from tests.support.stages import MARIEKE, conversation, one_tap, signed_in, start_follow_up
 from webapp.extensions import db
 from webapp.models import Room
-
-
-def what_differs(*phones: Phone) -> list[str]:
-    """Every phone applies what it was pushed; then where it differs from a fresh load of its room."""
-    found = []
-    for phone in phones:
-        phone.apply_pushes()
-        found += differences(phone, fresh(phone.client, phone.code))
-    return found
 
 
 def a_series_of_two(app):

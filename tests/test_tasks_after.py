@@ -8,14 +8,11 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import free_port
 from tests.helpers import agree, post_action, seat_three, state, text_of
-from tests.smtp_server import SMTPServer
-from tests.test_closing import EMAILS
-from webapp.domain import outbox
+from tests.support.mail import EMAILS, deliver
 from webapp.domain.content import EXTENSION_KEY, get_content
 from webapp.domain.roles import LABELS as ROLE_LABELS
-from webapp.extensions import db, mail
+from webapp.extensions import db
 from webapp.models import Record
 
 NAMES = {"student": "Sanne", "stagedocent": "Marieke", "praktijkopleider": "Kees"}
@@ -39,16 +36,6 @@ def only_for(app, role) -> str:
 def between(text: str, start: str, end: str) -> str:
     assert start in text and end in text, (start, end)
     return text[text.index(start):text.index(end)]
-
-
-@pytest.fixture
-def smtp(app):
-    server = SMTPServer(free_port())
-    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
-    mail.init_app(app)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -83,8 +70,7 @@ def test_the_draft_shows_each_roles_tasks_with_the_name_after_the_afspraken(app,
 def test_each_mail_opens_with_that_persons_own_tasks_and_afspraken(app, smtp, closing_room):
     code, people = closing_room
     send(code, people)
-    with app.app_context():
-        assert outbox.deliver_due()["sent"] == 3
+    assert deliver(app)["sent"] == 3
     received = {item.rcpt_tos[0]: item.message for item in smtp.recorder.wait_for(3)}
     own_afspraken = {"student": [FOR_SANNE], "stagedocent": [], "praktijkopleider": [FOR_KEES]}
     for role, address in EMAILS.items():

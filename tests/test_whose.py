@@ -9,9 +9,18 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from tests.helpers import agree, post_action, seat_three, text_of
-from tests.test_mine import MARIEKE, ask_link, signed_in
-from tests.test_overview import GARAGE, SANNE, held_and_sent, planned_at_the_garage, rows
-from tests.test_planning import LINK, planned_room
+from tests.support.stages import (
+    GARAGE,
+    MARIEKE,
+    SANNE,
+    WELCOME_LINK,
+    ask_link,
+    held_and_sent,
+    planned_at_the_garage,
+    planned_room,
+    rows,
+    signed_in,
+)
 from webapp.domain import outbox
 from webapp.extensions import db
 from webapp.models import OutboxMessage
@@ -38,7 +47,7 @@ def test_every_mail_and_every_pdf_names_the_student(app):
         assert "Sanne" in message.subject
         [ics] = json.loads(message.attachments)
         assert "SUMMARY:Stagegesprek Sanne" in ics["content"]
-    welcome = app.test_client().get(LINK.search(invitations[1].text_body).group(0))
+    welcome = app.test_client().get(WELCOME_LINK.search(invitations[1].text_body).group(0))
     assert "Jij doet mee als praktijkopleider bij de stage van Sanne." in text_of(welcome.get_data(as_text=True))
     assert code
 
@@ -81,7 +90,7 @@ def test_where_the_stage_is_names_it_everywhere(app):
     assert "SUMMARY:Stagegesprek Sanne (Garage De Vries)" in ics["content"]
     assert "SUMMARY:Stagegesprek Sanne (Garage De Vries)" in docent.get(f"/r/{code}/gesprek.ics").get_data(
         as_text=True)
-    welcome = app.test_client().get(LINK.search(invitation.text_body).group(0)).get_data(as_text=True)
+    welcome = app.test_client().get(WELCOME_LINK.search(invitation.text_body).group(0)).get_data(as_text=True)
     assert "Uitnodiging voor het stagegesprek van Sanne bij Garage De Vries" in text_of(welcome)
     assert "<title>Uitnodiging stagegesprek Sanne (Garage De Vries) · Stagegesprek</title>" in welcome
 

@@ -1,6 +1,18 @@
 """Steps the browser tests share: a person starting or joining a room on their phone, and finding their way
-in it."""
+in it; and keeping what a screen shows for the docs."""
+import os
+from pathlib import Path
+
 from playwright.sync_api import expect
+
+
+def snapshot(page, name):
+    """With SCREENSHOT_DIR set (docs/screenshots/ for the README, docs/screens/ for docs/screens.md), the page as
+    it is now goes there as <name>.png; without it, nothing is written."""
+    shots = os.environ.get("SCREENSHOT_DIR")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(shots) / f"{name}.png"))
 
 
 def start(page, base_url, name, role):

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.audit import assert_accessible, in_viewport
-from tests.e2e.test_meeting_screen import snapshot
+from tests.e2e.steps import snapshot
 
 pytestmark = pytest.mark.e2e
 

@@ -2,7 +2,6 @@
 the hand is, a refusal shows where the eye is, nothing scrolls sideways at 200 % text, and axe finds nothing
 on any page state of a whole conversation. With SCREENSHOT_DIR set, each role's screen at the key moments
 is saved there (docs/screenshots/ for the README)."""
-import os
 from pathlib import Path
 
 import pytest
@@ -18,16 +17,9 @@ from tests.e2e.audit import (
     stated_weight,
     weight_by_file,
 )
-from tests.e2e.steps import go_to_last_step, open_tab, to_step
+from tests.e2e.steps import go_to_last_step, open_tab, snapshot, to_step
 
 pytestmark = pytest.mark.e2e
-
-
-def snapshot(page, name):
-    shots = os.environ.get("SCREENSHOT_DIR")
-    if shots:
-        Path(shots).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(shots) / f"{name}.png"))
 
 
 def focused_id(page) -> str:

@@ -1,10 +1,6 @@
 """Mijn gesprekken on the stagedocent's phone (360 x 740): Marieke has had a conversation with Sanne and planned one
 with Ahmed; she asks for a sign-in link, opens it from her mail, and sees both students' stages with their
 timelines, one click away. With SCREENSHOT_DIR set, the overview is saved there (docs/screenshots/ for the README)."""
-import email
-import email.policy
-import re
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,13 +8,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.audit import assert_accessible, assert_no_sideways_scroll, large_text
-from tests.e2e.steps import add_agreement, go_to_last_step, join, start
-from tests.e2e.test_meeting_screen import snapshot
+from tests.e2e.steps import add_agreement, go_to_last_step, join, snapshot, start
+from tests.support.stages import MARIEKE, sign_in_link
 
 pytestmark = pytest.mark.e2e
-
-MARIEKE = "marieke@school.example"
-SUBJECT = "Je link voor Mijn gesprekken"
 
 
 def have_a_conversation(docent, student, opleider, base_url):
@@ -54,19 +47,6 @@ def plan_with_ahmed(docent, base_url):
     docent.fill("#plan-workplace", "Hotel Zeezicht")
     docent.get_by_role("button", name="Plan het gesprek").click()
     expect(docent.locator("#room")).to_have_attribute("data-connected", "true")
-
-
-def sign_in_link(mail_dir: Path, address: str, timeout: float = 30) -> str:
-    """The link in the sign-in mail the server's sender wrote to a file (MAIL_BACKEND=file)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for path in mail_dir.glob("*.eml") if mail_dir.exists() else ():
-            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            if message["Subject"] == SUBJECT and message["To"] == address:
-                return re.search(r"http://\S+/mijn-gesprekken/inloggen/\S+", message.get_body(("plain",))
-                                 .get_content()).group(0)
-        time.sleep(0.3)
-    raise AssertionError(f"no sign-in mail to {address} in {mail_dir}")
 
 
 def test_the_stagedocent_sees_both_students_in_mijn_gesprekken(live_server, phone):

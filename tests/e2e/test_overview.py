@@ -8,8 +8,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import app_on_fresh_database
 from tests.e2e.audit import assert_accessible, assert_no_sideways_scroll
-from tests.e2e.test_mine import MARIEKE, sign_in_link
-from tests.test_overview import make_stages
+from tests.support.stages import MARIEKE, make_stages, sign_in_link
 
 pytestmark = pytest.mark.e2e
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

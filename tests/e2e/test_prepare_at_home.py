@@ -8,8 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.audit import assert_accessible, assert_no_sideways_scroll, in_viewport, large_text
-from tests.e2e.steps import open_tab
-from tests.e2e.test_meeting_screen import snapshot
+from tests.e2e.steps import open_tab, snapshot
 
 pytestmark = pytest.mark.e2e
 

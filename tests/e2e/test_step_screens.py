@@ -4,7 +4,6 @@ the card's way to take one, the new-afspraak form, the next date, the Akkoord, V
 leader's Verder in every step. On every tab at 200 % the fixed and sticky bars take at most a third of the
 screen and nothing scrolls sideways; axe finds nothing. With SCREENSHOT_DIR set, each moment's first screen per
 role and text size is saved there (docs/screens.md shows them)."""
-import os
 import shutil
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import LiveServer
 from tests.e2e.audit import ROOT_FONT_SIZE, assert_accessible, assert_no_sideways_scroll
-from tests.e2e.steps import add_agreement, go_to_last_step, join, open_tab, start
+from tests.e2e.steps import add_agreement, go_to_last_step, join, open_tab, snapshot, start
 
 pytestmark = pytest.mark.e2e
 
@@ -85,13 +84,6 @@ def count_taps(page):
 
 def taps(page) -> int:
     return int(page.evaluate("Number(sessionStorage.taps || 0)"))
-
-
-def snapshot(page, name):
-    shots = os.environ.get("SCREENSHOT_DIR")
-    if shots:
-        Path(shots).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(shots) / f"{name}.png"))
 
 
 def first_screen(page, moment, role, wanted, scales=SCALES, also_at_100=()):

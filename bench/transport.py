@@ -71,8 +71,8 @@ class Server:
         for name in ("REDIS_URL", "SOCKETIO_ASYNC_MODE"):
             self.env.pop(name, None)
         if kind == "gunicorn":
-            self.command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", "1", "--no-control-socket",
-                            "wsgi:app"]
+            self.command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", "1",
+                            "--no-control-socket", "wsgi:app"]
         else:
             self.command = [sys.executable, "wsgi.py"]
         self.log = open(Path(directory) / "server.log", "w")

@@ -1,5 +1,6 @@
 """Shared fixtures: the app on a fresh database, its clients, a real server and a real browser."""
 import os
+import random
 import re
 import shutil
 import socket
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from jinja2 import BytecodeCache
 
 from webapp import create_app
 from webapp.extensions import db, limiter
@@ -38,6 +40,25 @@ def need(condition: bool, reason: str) -> None:
         pytest.skip(reason)
 
 
+class CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates, kept in memory for the whole test run. Every test makes its own app, whose
+    Jinja environment would compile each template it renders again (about 0.3 s a test); a template whose source
+    changed is compiled anew (Jinja compares its checksum)."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 @contextmanager
 def app_on_fresh_database(tmp_path, **settings):
     """The app for a test: SQLite in tmp_path, threading, no Redis, mail kept in memory, generous code budgets;
@@ -54,6 +75,7 @@ def app_on_fresh_database(tmp_path, **settings):
         "JOIN_ADDRESS_LIMIT": "5000 per minute",
         **settings,
     })
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     with app.app_context():
         db.create_all()
     limiter.reset()
@@ -85,10 +107,29 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+PORTS = range(20000, 32768)  # below the range the system hands out to outgoing connections (32768-60999)
+_next_port: list[int] = []
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port nobody listens on now, for a server this test starts. Each xdist worker takes ports from its own share
+    of PORTS, one after the other from a random start, so the other worker and the system's outgoing connections
+    never take it in the seconds before the server binds it."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    share = PORTS[worker * len(PORTS) // workers:(worker + 1) * len(PORTS) // workers]
+    if not _next_port:
+        _next_port.append(random.randrange(len(share)))
+    for _ in range(len(share)):
+        port = share[_next_port[0] % len(share)]
+        _next_port[0] += 1
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {share}")
 
 
 _MIGRATED: list[Path] = []  # the one migrated SQLite file of this test run, once made
@@ -124,18 +165,19 @@ class LiveServer:
             "MAIL_FILE_PATH": str(tmp_path / "outbox"),
             "SOCKETIO_PING_INTERVAL": "2",
             "SOCKETIO_PING_TIMEOUT": "2",
+            # Admission control by the event loop's lag measures the machine, not the app: a machine busy with other
+            # tests would have the server refuse newcomers (503). The tests of admission control set their limits.
+            "ADMISSION_MAX_LAG_MS": "60000",
             **(extra_env or {}),
         }
         self.log = open(tmp_path / f"server-{self.port}.log", "w")
         self.process = None
 
     def start(self) -> "LiveServer":
-        if self.env["DATABASE_URL"] == f"sqlite:///{self.database}":
-            if not self.database.exists():  # a second server of the same test shares the first one's database
-                shutil.copyfile(migrated_sqlite(), self.database)
-        else:  # another database (PostgreSQL): migrate it as production does
-            flask = [sys.executable, "-m", "flask", "--app", "webapp", "db", "upgrade"]
-            subprocess.run(flask, cwd=ROOT, env=self.env, check=True, capture_output=True)
+        """Serve on a migrated database: a copy of the migrated SQLite file (a second server of the same test
+        shares the first one's), or the database it was given (PostgreSQL: migrated_postgres_url)."""
+        if self.env["DATABASE_URL"] == f"sqlite:///{self.database}" and not self.database.exists():
+            shutil.copyfile(migrated_sqlite(), self.database)
         self.process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=self.env,
                                         stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20

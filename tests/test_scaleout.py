@@ -27,9 +27,9 @@ def test_a_change_on_one_worker_reaches_phones_on_the_other(two_workers):
     docent.close(), student.close()
 
 
-def test_a_worker_killed_outright_leaves_nobody_online_for_long(tmp_path, postgres_url, redis_url):
+def test_a_worker_killed_outright_leaves_nobody_online_for_long(tmp_path, migrated_postgres_url, redis_url):
     """Its phones' connections die with it; the surviving worker's housekeeping shows them offline."""
-    env = {"DATABASE_URL": postgres_url, "REDIS_URL": redis_url, "SECRET_KEY": "shared-secret",
+    env = {"DATABASE_URL": migrated_postgres_url, "REDIS_URL": redis_url, "SECRET_KEY": "shared-secret",
            "HOUSEKEEPING_INTERVAL": "0.3", "WORKER_DEAD_AFTER": "2"}
     doomed = LiveServer(tmp_path, env).start()
     survivor = LiveServer(tmp_path, env).start()

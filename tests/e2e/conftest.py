@@ -1,7 +1,18 @@
-"""Fixtures shared by the browser tests."""
+"""Fixtures shared by the browser tests, and their turns under xdist."""
 import pytest
 
 from tests.e2e.steps import join, start
+
+XDIST_GROUP = "browser"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """The browser tests take turns, in one xdist group: two chromiums and two live servers on two cores slow each
+    other past Playwright's waits, while the other worker has the rest of the suite to do."""
+    for item in items:
+        if item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.xdist_group(XDIST_GROUP))
 
 
 @pytest.fixture

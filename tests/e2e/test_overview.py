@@ -1,6 +1,7 @@
 """Mijn gesprekken with thirty stages, on a laptop (1280 x 800) and a phone (360 x 740): every row readable, the
 page does not scroll sideways (the table scrolls in its own box), sorting and the filter work without a script,
-and one click opens a stage. Screenshots go to docs/screenshots/ (13-overzicht-dertig-laptop, -telefoon)."""
+and one click opens a stage. With SCREENSHOT_DIR set, the overview is saved there (docs/screenshots/ for the
+README: 13-overzicht-dertig-laptop, -telefoon)."""
 from pathlib import Path
 
 import pytest
@@ -8,10 +9,10 @@ from playwright.sync_api import expect
 
 from tests.conftest import app_on_fresh_database
 from tests.e2e.audit import assert_accessible, assert_no_sideways_scroll
+from tests.e2e.steps import snapshot
 from tests.support.stages import MARIEKE, make_stages, sign_in_link
 
 pytestmark = pytest.mark.e2e
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def seed_thirty(live_server, tmp_path):
@@ -41,8 +42,7 @@ def test_thirty_stages_at_a_glance(live_server, browser, tmp_path, size, name):
     assert_no_sideways_scroll(page, f"Mijn gesprekken with thirty stages, {name}")
     if size[0] < 600:  # on the phone, the rows rather than the filter above them
         page.locator("table.overzicht").evaluate("table => table.scrollIntoView()")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"13-overzicht-dertig-{name}.png"))
+    snapshot(page, f"13-overzicht-dertig-{name}")
     assert_accessible(page, f"Mijn gesprekken with thirty stages, {name}")
 
     # Sorted by the next conversation, then only what needs doing now, then a name: no script needed.

@@ -1,16 +1,36 @@
 """The real servers beside the app: PostgreSQL and Redis as production has them, two app processes sharing them,
-and a self-signed certificate for TLS on 127.0.0.1 (the mail server's, nginx's)."""
+and a self-signed certificate for TLS on 127.0.0.1 (the mail server's, nginx's).
+
+Every test that uses PostgreSQL or Redis runs in one xdist group, `XDIST_GROUP`, so with `pytest -n 2
+--dist loadgroup` they take turns: each has a database of its own, but all share the PostgreSQL server's `test`
+database (the one CREATE DATABASE connects to) and the run's Redis server, whose pub/sub channels ignore the
+database number.
+"""
+import os
 import shutil
 import socket
 import ssl
 import subprocess
+import sys
+import time
 import uuid
+from contextlib import contextmanager
 
 import pytest
 
-from tests.conftest import LiveServer, need
+from tests.conftest import ROOT, LiveServer, free_port, need
 
+XDIST_GROUP = "postgresql-and-redis"
+ON_THE_SERVERS = {"postgres_url", "migrated_postgres_url", "redis_url"}  # the fixtures that put a test in the group
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """Into the group: every test that uses PostgreSQL or Redis, as its fixtures say (also through two_workers)."""
+    for item in items:
+        if ON_THE_SERVERS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group(XDIST_GROUP))
 
 
 def reachable(port: int) -> bool:
@@ -21,30 +41,88 @@ def reachable(port: int) -> bool:
         return False
 
 
-@pytest.fixture
-def postgres_url():
-    """A database of its own on the PostgreSQL at 127.0.0.1:5432, dropped afterwards."""
+def url_of(database: str) -> str:
+    return f"postgresql://postgres@127.0.0.1:5432/{database}"
+
+
+@contextmanager
+def database_of_its_own(template: str | None = None):
+    """A new database on the PostgreSQL at 127.0.0.1:5432 (a copy of `template`, or empty), dropped afterwards;
+    its name."""
     need(reachable(5432), "PostgreSQL is not running on 127.0.0.1:5432")
     import psycopg
 
     name = f"stagegesprek_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    try:
+        yield name
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
-def redis_url():
-    need(reachable(6379), "Redis is not running on 127.0.0.1:6379")
-    return f"redis://127.0.0.1:6379/{uuid.uuid4().int % 15 + 1}"
+def postgres_url():
+    """An empty database of its own, to migrate."""
+    with database_of_its_own() as name:
+        yield url_of(name)
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres():
+    """A database that `flask db upgrade` made, once per test run: each live server on PostgreSQL starts on a copy,
+    as each one on SQLite does (tests/conftest.py's migrated_sqlite)."""
+    with database_of_its_own() as name:
+        env = {**os.environ, "DATABASE_URL": url_of(name), "SECRET_KEY": "migrations"}
+        subprocess.run([sys.executable, "-m", "flask", "--app", "webapp", "db", "upgrade"], cwd=ROOT, env=env,
+                       check=True, capture_output=True)
+        yield name
 
 
 @pytest.fixture
-def two_workers(request, tmp_path, postgres_url, redis_url):
+def migrated_postgres_url(migrated_postgres):
+    """A migrated database of its own: a copy of migrated_postgres (CREATE DATABASE ... TEMPLATE)."""
+    with database_of_its_own(template=migrated_postgres) as name:
+        yield url_of(name)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A Redis server of this test run's own (redis-server on a free port): Socket.IO's pub/sub channels are one
+    set per server, whatever the database number, and every test's rooms have participants 1, 2, 3, so servers of
+    another test run on this machine would hear this run's pushes to p:1, p:2 ... and the other way round."""
+    binary = shutil.which("redis-server")
+    need(binary is not None, "redis-server is not installed (apt-get install redis-server)")
+    port, folder = free_port(), tmp_path_factory.mktemp("redis")
+    with open(folder / "redis.log", "w") as log:
+        process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                                    "no", "--dir", str(folder)], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while not reachable(port):
+            assert process.poll() is None and time.monotonic() < deadline, (folder / "redis.log").read_text()
+            time.sleep(0.05)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """Its database, emptied of what the test before left (the rate limits' counters)."""
+    import redis
+
+    with redis.Redis(host="127.0.0.1", port=redis_server) as client:
+        client.flushall()
+    return f"redis://127.0.0.1:{redis_server}/0"
+
+
+@pytest.fixture
+def two_workers(request, tmp_path, migrated_postgres_url, redis_url):
     """Two processes on one database and one Redis; settings for both through indirect parametrization."""
-    env = {"DATABASE_URL": postgres_url, "REDIS_URL": redis_url, "SECRET_KEY": "shared-secret",
+    env = {"DATABASE_URL": migrated_postgres_url, "REDIS_URL": redis_url, "SECRET_KEY": "shared-secret",
            **getattr(request, "param", {})}
     first = LiveServer(tmp_path, env).start()
     second = LiveServer(tmp_path, env).start()

@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from webapp import resources
 from webapp.config import Config
 from webapp.extensions import compress, csrf, db, limiter, mail, migrate, socketio
+from webapp.presentation.templating import GlobalsOnceEnvironment
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -16,6 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=resources.folder("templates"),
         static_folder=resources.folder("static"),
     )
+    app.jinja_environment = GlobalsOnceEnvironment  # before anything makes app.jinja_env
     os.makedirs(app.instance_path, mode=0o700, exist_ok=True)  # the database, the secret key, mail as files
     app.config.from_mapping(Config(app.instance_path).as_dict())
     if test_config:

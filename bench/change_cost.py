@@ -55,7 +55,7 @@ PARTIAL_TARGET = re.compile(r'<hx-partial hx-target="#([^"]+)"')
 
 
 def csrf_from(html: str) -> str:
-    """The CSRF token of a page (as tests/conftest.py finds it: a form field or htmx's header config)."""
+    """The CSRF token of a page (as tests/support/app.py finds it: a form field or htmx's header config)."""
     match = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(r'"X-CSRFToken": "([^"]+)"', html)
     if not match:
         raise RuntimeError("page carries no CSRF token")

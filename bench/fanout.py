@@ -19,7 +19,8 @@ import requests
 import socketio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.conftest import LiveServer, csrf_from  # noqa: E402
+from tests.support.app import csrf_from  # noqa: E402
+from tests.support.servers import LiveServer  # noqa: E402
 
 
 class Phone:

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.provisional import domains
 
-from tests.helpers import agree, post_action, seat_three, state, text_of
+from tests.support.actions import agree, post_action, seat_three, state, text_of
 from tests.support.mail import deliver
 from tests.support.stages import ask_link, plan
 from webapp.domain import addresses, outbox

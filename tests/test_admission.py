@@ -11,9 +11,9 @@ import pytest
 import socketio
 from flask import url_for
 
-from tests.conftest import LiveServer
-from tests.helpers import post_action, room_csrf, seat_three, start_room, state
+from tests.support.actions import post_action, room_csrf, seat_three, start_room, state
 from tests.support.phones import LivePhone, online_in
+from tests.support.servers import LiveServer
 from webapp.admission import TICK_SECONDS, LoopLag
 
 BUSY = "Het is nu erg druk. Probeer het over een halve minuut opnieuw. Gesprekken die al bezig zijn, gaan gewoon door."

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.helpers import post_action, seat_three, state, text_of
+from tests.support.actions import post_action, seat_three, state, text_of
 from webapp.extensions import socketio
 
 
@@ -186,7 +186,7 @@ def test_a_refused_edit_or_delete_says_who_changed_the_afspraak_by_name(app, tab
 def test_the_afspraken_say_who_by_name_and_follow_who_comes_in(app):
     """Who does an afspraak: the names of who hold its roles, the role while nobody does; the form offers each
     role by name. When Kees comes in, every phone's afspraken say Kees."""
-    from tests.helpers import join, start_room
+    from tests.support.actions import join, start_room
 
     docent, student, opleider = app.test_client(), app.test_client(), app.test_client()
     code = start_room(docent, "Marieke", "stagedocent")

@@ -13,8 +13,8 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import LiveServer
 from tests.support.phones import LivePhone
+from tests.support.servers import LiveServer
 
 ITEM = re.compile(r'<li data-agreement-id="(\d+)" data-rev="(\d+)"[^>]*>\s*<p class="wat">(.*?)</p>', re.S)
 OPS_PER_PHONE = 100

@@ -1,7 +1,7 @@
 """Bad input always gets a clear Dutch message and a 4xx: never a 500, never a changed room."""
 import pytest
 
-from tests.helpers import post_action, seat_three, state
+from tests.support.actions import post_action, seat_three, state
 
 GARBAGE = [{}, {"x": "y"}, {"deck": "🙂" * 50}, {"card": "../../etc"}, {"phase": "\x00"}, {"rev": "-1e9"},
            {"what": "a" * 5000, "who": ["student"] * 30, "when": "2026-02-30"}, {"email": "x" * 300 + "@a.nl"},

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.helpers import post_action, seat_three, state, text_of
+from tests.support.actions import post_action, seat_three, state, text_of
 from webapp.domain.content import EXTENSION_KEY, Card, Content
 from webapp.domain.roles import may_take
 from webapp.extensions import db, socketio

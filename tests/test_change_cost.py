@@ -15,7 +15,7 @@ from flask.signals import template_rendered
 from flask_limiter.util import get_qualified_name
 from sqlalchemy import event, select
 
-from tests.helpers import hang_up, post_action, room_csrf, seat_three, seated_with_phones, state
+from tests.support.actions import hang_up, post_action, room_csrf, seat_three, seated_with_phones, state
 from webapp import identity
 from webapp.extensions import db, limiter, socketio
 from webapp.models import Participant, Room

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.helpers import agree, post_action, seat_three, state, text_of
+from tests.support.actions import agree, post_action, seat_three, state, text_of
 from tests.support.mail import EMAILS
 from webapp.extensions import socketio
 

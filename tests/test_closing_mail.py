@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.helpers import agree, post_action, seat_three, state, text_of
+from tests.support.actions import agree, post_action, seat_three, state, text_of
 from tests.support.mail import EMAILS, deliver
 from webapp.domain.dates import dutch_date
 

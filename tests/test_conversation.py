@@ -1,7 +1,7 @@
 """The conversation on three phones: phases, cards and notes reach everyone with the same version."""
 import pytest
 
-from tests.helpers import post_action, seat_three, state
+from tests.support.actions import post_action, seat_three, state
 from webapp.extensions import socketio
 
 

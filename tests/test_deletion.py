@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import app_on_fresh_database
-from tests.helpers import agree, post_action, seat_three, state
+from tests.support.actions import agree, post_action, seat_three, state
+from tests.support.app import app_on_fresh_database
 from webapp.clock import utcnow
 from webapp.domain import outbox
 from webapp.domain.rooms import purge_expired

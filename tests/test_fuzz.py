@@ -27,8 +27,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import csrf_from
-from tests.helpers import post_action, seat_three, state
+from tests.support.actions import post_action, seat_three, state
+from tests.support.app import csrf_from
 from webapp.domain.codes import ALPHABET, display
 from webapp.domain.content import get_content
 from webapp.extensions import db, limiter, socketio

@@ -13,8 +13,9 @@ import pytest
 import requests
 import socketio
 
-from tests.conftest import ROOT, csrf_from, free_port, migrated_sqlite
-from tests.smtp_server import SMTPServer
+from tests.support.app import ROOT, csrf_from
+from tests.support.servers import free_port, migrated_sqlite
+from tests.support.smtp import SMTPServer
 from webapp import create_app
 from webapp.domain import outbox
 from webapp.extensions import db

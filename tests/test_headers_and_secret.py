@@ -3,7 +3,7 @@ headers on every kind of answer, and a development secret that is whole and for 
 import os
 import threading
 
-from tests.helpers import agree, post_action, seat_three
+from tests.support.actions import agree, post_action, seat_three
 from webapp.config import _dev_secret
 
 

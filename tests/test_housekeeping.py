@@ -3,8 +3,8 @@ from datetime import timedelta
 
 from flask import url_for
 
-from tests.conftest import app_on_fresh_database
-from tests.helpers import agree, post_action, seat_three, state
+from tests.support.actions import agree, post_action, seat_three, state
+from tests.support.app import app_on_fresh_database
 from tests.support.phones import online_in
 from webapp.clock import utcnow
 from webapp.domain import outbox

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LiveServer
 from tests.support.phones import LivePhone, online_in, presence_shows
+from tests.support.servers import LiveServer
 
 
 @pytest.fixture(params=["eventlet", "gevent"])

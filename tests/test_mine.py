@@ -6,8 +6,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import csrf_from
-from tests.helpers import client_at, post_action, state, text_of
+from tests.support.actions import client_at, post_action, state, text_of
+from tests.support.app import csrf_from
 from tests.support.mail import deliver
 from tests.support.stages import (
     MARIEKE,

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import ROOT, free_port, need
+from tests.support.app import ROOT, need
 from tests.support.phones import LivePhone
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.scaleout
 

@@ -10,8 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
-from tests.conftest import app_on_fresh_database, csrf_from
-from tests.helpers import agree, post_action, seat_three, start_room, text_of
+from tests.support.actions import agree, post_action, seat_three, start_room, text_of
+from tests.support.app import app_on_fresh_database, csrf_from
 from tests.support.stages import NEXT_WEEK, conversation, planned_room
 from webapp import origin
 from webapp.config import Config, trusted_hosts

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
-from tests.conftest import free_port
 from tests.support.mail import locmem_sent
+from tests.support.servers import free_port
 from webapp.clock import utcnow
 from webapp.config import Config
 from webapp.domain import outbox

@@ -10,8 +10,9 @@ import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import update
 
-from tests.conftest import ROOT, free_port
-from tests.smtp_server import SMTPServer
+from tests.support.app import ROOT
+from tests.support.servers import free_port
+from tests.support.smtp import SMTPServer
 from webapp.clock import utcnow
 from webapp.domain import outbox
 from webapp.domain.rooms import create_room

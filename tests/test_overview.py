@@ -7,8 +7,8 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from tests.conftest import csrf_from
-from tests.helpers import agree, post_action, seat_three, state, text_of
+from tests.support.actions import agree, post_action, seat_three, state, text_of
+from tests.support.app import csrf_from
 from tests.support.phones import Phone, what_differs
 from tests.support.stages import (
     GARAGE,

@@ -5,7 +5,7 @@ from io import BytesIO
 
 from pypdf import PdfReader
 
-from tests.helpers import agree, join, post_action, seat_three, start_room, state, text_of
+from tests.support.actions import agree, join, post_action, seat_three, start_room, state, text_of
 from tests.support.stages import new_link, open_link, participant_ids, planned_room
 from webapp.domain import outbox
 from webapp.extensions import db

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import csrf_from
-from tests.helpers import agree, post_action, seat_three, start_room, state, text_of
+from tests.support.actions import agree, post_action, seat_three, start_room, state, text_of
+from tests.support.app import csrf_from
 from tests.support.stages import NEXT_WEEK, new_link, one_tap, open_link, participant_ids, planned_room
 from webapp.domain.content import get_content
 from webapp.domain.meeting import cards_for, preparing_checklist

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from tests.helpers import post_action, state, text_of
+from tests.support.actions import post_action, state, text_of
 from tests.support.mail import deliver
 from tests.support.stages import NEXT_WEEK, WELCOME_LINK, new_link, open_link, participant_ids, plan, planned_room
 from webapp.domain.content import get_content

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from tests import test_language as b1
-from tests.helpers import start_room
+from tests.support.actions import start_room
 
 BLOCKS = {"h1", "h2", "h3", "p", "li"}
 

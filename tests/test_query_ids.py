@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import url_for
 
-from tests.conftest import ROOT
+from tests.support.app import ROOT
 from tests.support.stages import conversation, signed_in
 
 WEBAPP = ROOT / "webapp"

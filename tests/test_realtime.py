@@ -5,8 +5,8 @@ import time
 import pytest
 
 from realtime import guard
-from tests.conftest import app_on_fresh_database
-from tests.helpers import post_action, seat_three, start_room, state
+from tests.support.actions import post_action, seat_three, start_room, state
+from tests.support.app import app_on_fresh_database
 from webapp.extensions import socketio
 
 

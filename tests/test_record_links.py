@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 from pypdf import PdfReader
 
-from tests.helpers import agree, post_action, seat_three, start_room, text_of
+from tests.support.actions import agree, post_action, seat_three, start_room, text_of
 from tests.support.mail import EMAILS, deliver
 from webapp import clock
 from webapp.domain import codes

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_from
-from tests.helpers import client_at, join, start_room, text_of
+from tests.support.actions import client_at, join, start_room, text_of
+from tests.support.app import csrf_from
 from tests.support.mail import locmem_sent
 from tests.support.stages import NEXT_WEEK, WELCOME_LINK, planned_room
 from webapp.clock import utcnow

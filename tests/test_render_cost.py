@@ -15,7 +15,7 @@ from flask.signals import template_rendered
 from sqlalchemy import event
 
 import realtime.sync as sync
-from tests.helpers import hang_up, post_action, room_csrf, seated_with_phones, state
+from tests.support.actions import hang_up, post_action, room_csrf, seated_with_phones, state
 from tests.support.walk import PLANNED_WALK, WALK, walk_applying_pushes
 from webapp import clock
 from webapp.clock import utcnow

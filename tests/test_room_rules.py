@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import update
 
-from tests.helpers import join, post_action, seat_three, start_room, state
+from tests.support.actions import join, post_action, seat_three, start_room, state
 from webapp.clock import utcnow
 from webapp.domain import meeting, rooms
 from webapp.domain.refusals import RoomError

@@ -1,8 +1,8 @@
 """Starting a conversation, joining it and who may come in, over HTTP."""
 import re
 
-from tests.conftest import csrf_from
-from tests.helpers import join, post_action, start_room, state
+from tests.support.actions import join, post_action, start_room, state
+from tests.support.app import csrf_from
 from webapp.domain import codes
 
 
@@ -224,7 +224,7 @@ def test_starting_rooms_is_limited_per_address(app):
 
 
 def test_the_docent_deletes_the_conversation_and_every_phone_leaves(app):
-    from tests.helpers import seat_three
+    from tests.support.actions import seat_three
     from webapp.extensions import socketio
 
     code, people = seat_three(app)

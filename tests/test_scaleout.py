@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from tests.conftest import LiveServer
 from tests.support.phones import LivePhone, online_in, presence_shows
+from tests.support.servers import LiveServer
 
 pytestmark = pytest.mark.scaleout
 
@@ -57,7 +57,7 @@ def test_on_postgresql_the_migrations_hold_and_purging_takes_everything_along(po
 
     from flask_migrate import upgrade
 
-    from tests.helpers import post_action, seat_three
+    from tests.support.actions import post_action, seat_three
     from webapp import create_app
     from webapp.clock import utcnow
     from webapp.config import database_url

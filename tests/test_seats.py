@@ -5,8 +5,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_from
-from tests.helpers import agree, join, post_action, state, text_of
+from tests.support.actions import agree, join, post_action, state, text_of
+from tests.support.app import csrf_from
 from tests.support.stages import (
     MARIEKE,
     SANNE,

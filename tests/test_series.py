@@ -6,8 +6,8 @@ import json
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.conftest import csrf_from
-from tests.helpers import agree, join, post_action, seat_three, state, text_of
+from tests.support.actions import agree, join, post_action, seat_three, state, text_of
+from tests.support.app import csrf_from
 from tests.support.stages import one_tap, start_follow_up
 from webapp.extensions import db
 from webapp.models import Record, Room

@@ -2,7 +2,7 @@
 planned date, not from the day one conversation was made; the stagedocent can end a series at once."""
 from datetime import date, timedelta
 
-from tests.helpers import agree, post_action, seat_three, state
+from tests.support.actions import agree, post_action, seat_three, state
 from webapp import clock
 from webapp.clock import utcnow
 from webapp.domain import rooms

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tests.helpers import agree, post_action, seat_three, state, text_of
+from tests.support.actions import agree, post_action, seat_three, state, text_of
 from tests.support.stages import one_tap, signed_in
 from webapp import clock
 from webapp.extensions import db

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from tests.conftest import csrf_from
-from tests.helpers import post_action
+from tests.support.actions import post_action
+from tests.support.app import csrf_from
 from tests.support.phones import Phone, what_differs
 from tests.support.stages import MARIEKE, conversation, one_tap, signed_in, start_follow_up
 from webapp.extensions import db

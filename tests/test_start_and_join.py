@@ -3,8 +3,8 @@ code kept, and the join form that names who holds each role while the room fills
 360 x 740, focus, 200 % text, axe) is tests/e2e/test_start_and_join.py."""
 import re
 
-from tests.conftest import csrf_from
-from tests.helpers import join, post_action, start_room, text_of
+from tests.support.actions import join, post_action, start_room, text_of
+from tests.support.app import csrf_from
 from webapp.clock import utcnow
 from webapp.domain import codes
 from webapp.extensions import db

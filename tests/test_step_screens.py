@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, app_on_fresh_database
-from tests.helpers import post_action, seat_three, start_room, state, text_of
+from tests.support.actions import post_action, seat_three, start_room, state, text_of
+from tests.support.app import ROOT, app_on_fresh_database
 from webapp.domain import meeting
 from webapp.domain.content import ContentError, get_content, load_content
 from webapp.models import Room

@@ -8,7 +8,7 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
-from tests.helpers import agree, post_action, seat_three, state, text_of
+from tests.support.actions import agree, post_action, seat_three, state, text_of
 from tests.support.mail import EMAILS, deliver
 from webapp.domain.content import EXTENSION_KEY, get_content
 from webapp.domain.roles import LABELS as ROLE_LABELS

@@ -13,8 +13,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_from, free_port
-from tests.helpers import agree, join, post_action, start_room, state
+from tests.support.actions import agree, join, post_action, start_room, state
+from tests.support.app import csrf_from
+from tests.support.servers import free_port
 from webapp.clock import utcnow
 from webapp.domain import codes, outbox
 from webapp.domain.rooms import MAX_PARTICIPANTS
@@ -600,7 +601,7 @@ def test_a_removed_deelnemers_address_does_not_outlive_the_sending(app):
 
 
 def test_a_refused_address_does_not_stay_in_the_outbox_error_after_sending(app):
-    from tests.smtp_server import Recorder, SMTPServer
+    from tests.support.smtp import Recorder, SMTPServer
 
     class GreylistOnce(Recorder):
         """Refuses every recipient once with a temporary 450, as greylisting servers do; then accepts."""

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from tests.conftest import csrf_from
-from tests.helpers import seat_three
+from tests.support.actions import seat_three
+from tests.support.app import csrf_from
 
 AFSPRAAK = {"who": "student", "when": "voor-volgend-gesprek"}
 
@@ -108,7 +108,7 @@ def test_a_static_url_without_its_current_hash_is_cached_only_briefly(app):
 
 
 def test_a_changed_static_file_gets_a_new_url(tmp_path):
-    from tests.conftest import app_on_fresh_database
+    from tests.support.app import app_on_fresh_database
 
     static = tmp_path / "static"
     static.mkdir()
@@ -149,7 +149,7 @@ def test_pages_fragments_json_and_static_text_are_compressed(app):
 
 
 def test_the_pdf_is_not_compressed_again(app):
-    from tests.helpers import agree, post_action
+    from tests.support.actions import agree, post_action
 
     code, people = seat_three(app)
     post_action(people["stagedocent"], code, "/close")

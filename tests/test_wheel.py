@@ -18,7 +18,10 @@ import requests
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.conftest import ROOT, free_port
+from tests.support.app import ROOT
+
+# What `pip wheel .` reads: the project's metadata, its code and the client's folders (pyproject.toml maps these
+from tests.support.servers import free_port
 
 # What `pip wheel .` reads: the project's metadata, its code and the client's folders (pyproject.toml maps these
 # into the package).

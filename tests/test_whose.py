@@ -8,7 +8,7 @@ from io import BytesIO
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tests.helpers import agree, post_action, seat_three, text_of
+from tests.support.actions import agree, post_action, seat_three, text_of
 from tests.support.stages import (
     GARAGE,
     MARIEKE,

@@ -1,7 +1,7 @@
 """Fixtures shared by the browser tests, and their turns under xdist."""
 import pytest
 
-from tests.e2e.steps import join, start
+from tests.e2e.steps import take_a_seat
 
 XDIST_GROUP = "browser"
 
@@ -17,9 +17,10 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture
 def three(live_server, phone):
-    """A stagedocent, a student and a praktijkopleider in one room, each on their own phone."""
+    """A stagedocent, a student and a praktijkopleider in one room, each on their own phone (seated over HTTP:
+    tests/e2e/test_start_and_join.py is about the forms)."""
     docent, student, opleider = phone(), phone(), phone()
-    code = start(docent, live_server.url, "Marieke", "stagedocent")
-    join(student, live_server.url, code, "Sanne", "student")
-    join(opleider, live_server.url, code, "Kees", "praktijkopleider")
+    code = take_a_seat(docent, live_server.url, "Marieke", "stagedocent")
+    take_a_seat(student, live_server.url, "Sanne", "student", code)
+    take_a_seat(opleider, live_server.url, "Kees", "praktijkopleider", code)
     return docent, student, opleider

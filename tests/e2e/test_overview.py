@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import app_on_fresh_database
 from tests.e2e.audit import assert_accessible, assert_no_sideways_scroll
 from tests.e2e.steps import snapshot
+from tests.support.app import app_on_fresh_database
 from tests.support.stages import MARIEKE, make_stages, sign_in_link
 
 pytestmark = pytest.mark.e2e

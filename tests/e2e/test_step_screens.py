@@ -11,9 +11,9 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
-from tests.conftest import LiveServer
 from tests.e2e.audit import ROOT_FONT_SIZE, assert_accessible, assert_no_sideways_scroll
 from tests.e2e.steps import add_agreement, go_to_last_step, join, open_tab, snapshot, start
+from tests.support.servers import LiveServer
 
 pytestmark = pytest.mark.e2e
 

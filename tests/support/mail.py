@@ -2,8 +2,8 @@
 the sender's round that delivers what is due."""
 import pytest
 
-from tests.conftest import free_port
-from tests.smtp_server import SMTPServer
+from tests.support.servers import free_port
+from tests.support.smtp import SMTPServer
 from webapp.domain import outbox
 from webapp.extensions import mail
 

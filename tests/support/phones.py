@@ -16,7 +16,7 @@ import requests
 import socketio
 from bs4 import BeautifulSoup
 
-from tests.conftest import csrf_from
+from tests.support.app import csrf_from
 from webapp.extensions import socketio as server_socketio
 
 HTTP_TIMEOUT = 10  # seconds; every call a LivePhone makes ends

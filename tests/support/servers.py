@@ -7,22 +7,119 @@ database (the one CREATE DATABASE connects to) and the run's Redis server, whose
 database number.
 """
 import os
+import random
 import shutil
 import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, LiveServer, free_port, need
+from tests.support.app import ROOT, need
 
 XDIST_GROUP = "postgresql-and-redis"
 ON_THE_SERVERS = {"postgres_url", "migrated_postgres_url", "redis_url"}  # the fixtures that put a test in the group
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+PORTS = range(20000, 32768)  # below the range the system hands out to outgoing connections (32768-60999)
+_next_port: list[int] = []
+
+
+def free_port() -> int:
+    """A port nobody listens on now, for a server this test starts. Each xdist worker takes ports from its own share
+    of PORTS, one after the other from a random start, so the other worker and the system's outgoing connections
+    never take it in the seconds before the server binds it."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    share = PORTS[worker * len(PORTS) // workers:(worker + 1) * len(PORTS) // workers]
+    if not _next_port:
+        _next_port.append(random.randrange(len(share)))
+    for _ in range(len(share)):
+        port = share[_next_port[0] % len(share)]
+        _next_port[0] += 1
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {share}")
+
+
+_MIGRATED: list[Path] = []  # the one migrated SQLite file of this test run, once made
+
+
+def migrated_sqlite() -> Path:
+    """A SQLite database that `flask db upgrade` made, once per test run: each live server starts on a copy, so
+    every one runs on the real migrations without paying for them again (about 2 s each)."""
+    if not _MIGRATED:
+        path = Path(tempfile.mkdtemp(prefix="stagegesprek-migrated-")) / "migrated.db"
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "migrations"}
+        subprocess.run([sys.executable, "-m", "flask", "--app", "webapp", "db", "upgrade"], cwd=ROOT, env=env,
+                       check=True, capture_output=True)
+        _MIGRATED.append(path)
+    return _MIGRATED[0]
+
+
+class LiveServer:
+    """`python wsgi.py` in its own process, as production runs it (eventlet), on a free port."""
+
+    def __init__(self, tmp_path: Path, extra_env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.database = tmp_path / "live.db"
+        self.env = {
+            **os.environ,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "PUBLIC_URL": self.url,  # links in mail lead back here, where the phones reach this server
+            "DATABASE_URL": f"sqlite:///{self.database}",
+            "SECRET_KEY": "live-secret",
+            "MAIL_BACKEND": "file",
+            "MAIL_FILE_PATH": str(tmp_path / "outbox"),
+            "SOCKETIO_PING_INTERVAL": "2",
+            "SOCKETIO_PING_TIMEOUT": "2",
+            # Admission control by the event loop's lag measures the machine, not the app: a machine busy with other
+            # tests would have the server refuse newcomers (503). The tests of admission control set their limits.
+            "ADMISSION_MAX_LAG_MS": "60000",
+            **(extra_env or {}),
+        }
+        self.log = open(tmp_path / f"server-{self.port}.log", "w")
+        self.process = None
+
+    def start(self) -> "LiveServer":
+        """Serve on a migrated database: a copy of the migrated SQLite file (a second server of the same test
+        shares the first one's), or the database it was given (PostgreSQL: migrated_postgres_url)."""
+        if self.env["DATABASE_URL"] == f"sqlite:///{self.database}" and not self.database.exists():
+            shutil.copyfile(migrated_sqlite(), self.database)
+        self.process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=self.env,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not start; see {self.log.name}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
@@ -72,7 +169,7 @@ def postgres_url():
 @pytest.fixture(scope="session")
 def migrated_postgres():
     """A database that `flask db upgrade` made, once per test run: each live server on PostgreSQL starts on a copy,
-    as each one on SQLite does (tests/conftest.py's migrated_sqlite)."""
+    as each one on SQLite does (migrated_sqlite, above)."""
     with database_of_its_own() as name:
         env = {**os.environ, "DATABASE_URL": url_of(name), "SECRET_KEY": "migrations"}
         subprocess.run([sys.executable, "-m", "flask", "--app", "webapp", "db", "upgrade"], cwd=ROOT, env=env,

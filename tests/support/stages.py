@@ -12,8 +12,8 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_from
-from tests.helpers import agree, join, post_action, start_room, text_of
+from tests.support.actions import agree, join, post_action, start_room, text_of
+from tests.support.app import csrf_from
 from webapp.clock import utcnow
 from webapp.domain import accounts
 from webapp.extensions import db

@@ -13,8 +13,8 @@ from typing import Callable
 
 from bs4 import BeautifulSoup
 
-from tests.conftest import csrf_from
-from tests.helpers import join, post_action
+from tests.support.actions import join, post_action
+from tests.support.app import csrf_from
 from tests.support.mail import EMAILS
 from tests.support.phones import Phone, differences, fresh
 from webapp.domain.content import EXTENSION_KEY

@@ -211,7 +211,9 @@ SOON = timedelta(days=7)
 
 
 @dataclass(frozen=True)
-class Conversation:
+class SeriesRoom:
+    """A room of a stage as Mijn gesprekken lists it: when it took place (or will) and how far it is."""
+
     room: Room
     when: datetime  # the day it took place, or is planned for (Room.held_at)
     status: str  # gepland, bezig, afgerond
@@ -226,26 +228,26 @@ class SeriesOverview:
     student: str | None
     praktijkopleider: str | None
     workplace: str | None  # where the stage is, as the planner said
-    conversations: list[Conversation]  # in the order they took place (or will)
+    rooms: list[SeriesRoom]  # in the order they took place (or will)
     agreements: list[dict]  # the afspraken of the newest sent verslag: what, who, when
     agreements_date: str | None  # that verslag's date (ISO)
     open_agreements: int  # of those, the ones the next conversation did not mark gedaan or niet gelukt
-    last: Conversation | None  # the newest one that took place
+    last: SeriesRoom | None  # the newest one that took place
     next_date: datetime | None  # the next conversation, from today on
     next_date_timed: bool  # whether its time is known
     upcoming: Room | None  # the stage's next conversation, planned and not begun (planning.upcoming_in_series)
     needs: tuple[str, ...]  # what needs doing now: PLAN_NEXT, NOT_SENT, NEXT_WEEK
 
 
-def _conversation(room: Room) -> Conversation:
-    return Conversation(room, room.held_at, STATUS_LABELS.get(room.status, "bezig"))
+def _series_room(room: Room) -> SeriesRoom:
+    return SeriesRoom(room, room.held_at, STATUS_LABELS.get(room.status, "bezig"))
 
 
-def conversations_of(series_id: int) -> list[Conversation]:
-    """The series' conversations that can still be opened, in the order of their dates."""
+def rooms_of_series(series_id: int) -> list[SeriesRoom]:
+    """The series' rooms that can still be opened, in the order of their dates."""
     rooms = db.session.scalars(select(Room).where(Room.series_id == series_id, Room.expires_at > utcnow())
                                .order_by(Room.id)).all()
-    return sorted((_conversation(room) for room in rooms), key=lambda c: (c.when, c.room.id))
+    return sorted((_series_room(room) for room in rooms), key=lambda c: (c.when, c.room.id))
 
 
 def records_of(rooms: list[Room]) -> dict[int, Record]:
@@ -274,22 +276,22 @@ def still_open(total: int, outcomes: list[str]) -> tuple[int, int, int]:
     return kept, total - kept - missed, missed
 
 
-def _name_for(role: str, conversations: list[Conversation], members: list[SeriesMember]) -> str | None:
+def _name_for(role: str, listed: list[SeriesRoom], members: list[SeriesMember]) -> str | None:
     """The name this role has in the newest conversation where that person said who they are, or where the
     planner gave their name (a place nobody named yet is called by its role)."""
-    for conversation in reversed(conversations):
-        person = next((p for p in conversation.room.active_participants
+    for listed_room in reversed(listed):
+        person = next((p for p in listed_room.room.active_participants
                        if p.role == role and (p.arrived_at or p.name != LABELS[role])), None)
         if person is not None:
             return person.name
     return next((m.name for m in members if m.role == role), None)
 
 
-def _next_date(conversations: list[Conversation], now: datetime) -> tuple[datetime | None, bool]:
+def _next_date(listed: list[SeriesRoom], now: datetime) -> tuple[datetime | None, bool]:
     """The first date from today on: a planned conversation, or the next one planned while closing; and whether
     its time is known."""
-    dates = [(c.room.planned_for, True) for c in conversations if c.status == "gepland" and c.room.planned_for]
-    for c in conversations:
+    dates = [(c.room.planned_for, True) for c in listed if c.status == "gepland" and c.room.planned_for]
+    for c in listed:
         if c.room.next_meeting_date:
             clock = time.fromisoformat(c.room.next_meeting_time) if c.room.next_meeting_time else time(0, 0)
             dates.append((datetime.combine(c.room.next_meeting_date, clock), bool(c.room.next_meeting_time)))
@@ -297,14 +299,14 @@ def _next_date(conversations: list[Conversation], now: datetime) -> tuple[dateti
     return min(((day, timed) for day, timed in dates if day >= today), default=(None, False))
 
 
-def _needs(conversations: list[Conversation], next_date: datetime | None, upcoming: Room | None,
+def _needs(listed: list[SeriesRoom], next_date: datetime | None, upcoming: Room | None,
            today: datetime) -> tuple[str, ...]:
     needs = []
-    if any(c.status == "bezig" and c.when < today for c in conversations):  # held on an earlier day, not sent
+    if any(c.status == "bezig" and c.when < today for c in listed):  # held on an earlier day, not sent
         needs.append(NOT_SENT)
     if next_date is not None and next_date < today + SOON:
         needs.append(NEXT_WEEK)
-    newest = conversations[-1].room if conversations else None
+    newest = listed[-1].room if listed else None
     if upcoming is None and next_date is None and newest is not None and newest.status == RoomStatus.CLOSED \
             and newest.stage_moment != "eind":
         needs.append(PLAN_NEXT)
@@ -314,7 +316,7 @@ def _needs(conversations: list[Conversation], next_date: datetime | None, upcomi
 def overview(key: str, series_id: int | None = None) -> list[SeriesOverview]:
     """Every series where this key is a member and a conversation is left (or only `series_id`), for its owner
     only (the view asks for the signed-in key). A fixed number of statements, however many stages: the members,
-    the series, the conversations with their people, the verslagen and the reviews, each read once for all
+    the series, the rooms with their people, the verslagen and the reviews, each read once for all
     stages."""
     mine = select(SeriesMember).where(SeriesMember.email_key == key, SeriesMember.role.in_(OVERVIEW_ROLES))
     if series_id is not None:
@@ -332,29 +334,29 @@ def overview(key: str, series_id: int | None = None) -> list[SeriesOverview]:
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     result = []
     for sid in series_ids:
-        conversations = sorted((_conversation(room) for room in rooms if room.series_id == sid),
+        listed = sorted((_series_room(room) for room in rooms if room.series_id == sid),
                                key=lambda c: (c.when, c.room.id))
-        if not conversations:
+        if not listed:
             continue
-        newest = next((c.room for c in reversed(conversations) if c.room.id in records), None)
+        newest = next((c.room for c in reversed(listed) if c.room.id in records), None)
         data = records[newest.id].data if newest else None
         agreements = data["agreements"] if data else []
-        next_date, next_date_timed = _next_date(conversations, now)
-        upcoming = next((c.room for c in reversed(conversations) if c.status == "gepland"), None)
+        next_date, next_date_timed = _next_date(listed, now)
+        upcoming = next((c.room for c in reversed(listed) if c.status == "gepland"), None)
         result.append(SeriesOverview(
             series_id=sid,
             my_roles=tuple(sorted({m.role for m in members if m.series_id == sid})),
-            student=_name_for(STUDENT, conversations, [m for m in everyone if m.series_id == sid]),
-            praktijkopleider=_name_for(PRAKTIJKOPLEIDER, conversations, [m for m in everyone if m.series_id == sid]),
+            student=_name_for(STUDENT, listed, [m for m in everyone if m.series_id == sid]),
+            praktijkopleider=_name_for(PRAKTIJKOPLEIDER, listed, [m for m in everyone if m.series_id == sid]),
             workplace=workplaces.get(sid),
-            conversations=conversations,
+            rooms=listed,
             agreements=agreements,
             agreements_date=data["date"] if data else None,
             open_agreements=still_open(len(agreements), outcomes.get(newest.id, []) if newest else [])[1],
-            last=next((c for c in reversed(conversations) if c.status != "gepland"), None),
+            last=next((c for c in reversed(listed) if c.status != "gepland"), None),
             next_date=next_date,
             next_date_timed=next_date_timed,
             upcoming=upcoming,
-            needs=_needs(conversations, next_date, upcoming, today),
+            needs=_needs(listed, next_date, upcoming, today),
         ))
     return sorted(result, key=lambda s: ((s.student or "").lower(), s.series_id))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from flask import Flask
 
 from webapp.domain import accounts, agreements
-from webapp.domain.accounts import Conversation
+from webapp.domain.accounts import SeriesRoom
 from webapp.domain.dates import dutch_date
 from webapp.models import Room
 
@@ -83,27 +83,27 @@ class Timeline:
             yield before.y, after.y, after.status == "gepland"
 
 
-def _afspraken(conversation: Conversation, records: dict, outcomes: dict) -> tuple[int, int, int]:
-    room = conversation.room
+def _afspraken(listed_room: SeriesRoom, records: dict, outcomes: dict) -> tuple[int, int, int]:
+    room = listed_room.room
     if room.id in records:
         total = len(records[room.id].data.get("agreements") or [])
-    elif conversation.status == "bezig":
+    elif listed_room.status == "bezig":
         total = len(agreements.live_agreements(room))
     else:
         total = 0
     return accounts.still_open(total, outcomes.get(room.id, []))
 
 
-def build(conversations: list[Conversation], current: int | None = None) -> Timeline:
-    """The picture of these conversations (of one series, in order); `current` marks one room id."""
-    rooms = [c.room for c in conversations]
+def build(listed: list[SeriesRoom], current: int | None = None) -> Timeline:
+    """The picture of these rooms (of one series, in order); `current` marks one room id."""
+    rooms = [c.room for c in listed]
     records, outcomes = accounts.records_of(rooms), accounts.review_outcomes(rooms)
     points = []
-    for index, conversation in enumerate(conversations):
-        kept, still_open, missed = _afspraken(conversation, records, outcomes)
-        points.append(Point(y=TOP + index * ROW, moment=MOMENTS.get(conversation.room.stage_moment, "Gesprek"),
-                            day=dutch_date(conversation.when.date()), status=conversation.status,
-                            current=conversation.room.id == current, kept=kept, open=still_open, missed=missed))
+    for index, listed_room in enumerate(listed):
+        kept, still_open, missed = _afspraken(listed_room, records, outcomes)
+        points.append(Point(y=TOP + index * ROW, moment=MOMENTS.get(listed_room.room.stage_moment, "Gesprek"),
+                            day=dutch_date(listed_room.when.date()), status=listed_room.status,
+                            current=listed_room.room.id == current, kept=kept, open=still_open, missed=missed))
     done = sum(p.status == "afgerond" for p in points)
     running = sum(p.status == "bezig" for p in points)
     planned = sum(p.status == "gepland" for p in points)
@@ -120,11 +120,11 @@ def build(conversations: list[Conversation], current: int | None = None) -> Time
 
 
 def for_room(room: Room | None) -> Timeline | None:
-    """The picture of the series this conversation is in, with this conversation marked."""
+    """The picture of the series this room is in, with this room marked."""
     if room is None or getattr(room, "series_id", None) is None:
         return None
-    conversations = accounts.conversations_of(room.series_id)
-    return build(conversations, current=room.id) if conversations else None
+    listed = accounts.rooms_of_series(room.series_id)
+    return build(listed, current=room.id) if listed else None
 
 
 def stage_lines(room: Room) -> list[str]:

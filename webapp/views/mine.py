@@ -200,8 +200,8 @@ def stage(series_id: int):
     if not found:
         abort(404)
     [series] = found
-    mine = {c.room.id for c in series.conversations if current_participant(c.room) is not None}
-    return render_template("mine/stage.html", s=series, mine=mine, picture=timeline.build(series.conversations))
+    mine = {c.room.id for c in series.rooms if current_participant(c.room) is not None}
+    return render_template("mine/stage.html", s=series, mine=mine, picture=timeline.build(series.rooms))
 
 
 @bp.post("/stage/<int(max=2147483647):series_id>/volgende")

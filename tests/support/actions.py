@@ -3,7 +3,7 @@ import re
 
 from itsdangerous import URLSafeTimedSerializer
 
-from tests.conftest import csrf_from
+from tests.support.app import csrf_from
 from webapp.extensions import socketio
 
 

@@ -6,9 +6,9 @@ from urllib.parse import urlsplit
 from webapp import resources
 
 # Live sockets at which one process stops taking newcomers (webapp/admission.py): 600 conversations of three
-# phones. On two cores, with one change per conversation every 5 s, p99 is 16 ms at 600 conversations, 47 ms at
-# 800 and past 100 ms at 1,000 (bench/RESULTS.md, "Half the cost of a change"); the margin is for newcomers
-# (seating costs more than a change) and for what shares the cores. Calmer conversations leave room for more.
+# phones. On two cores, with one change per conversation every 5 s, p99 at 600 conversations was 16 ms on a quiet
+# day and 95 ms on a slow one, when 1,000 saturated the process (bench/RESULTS.md, "Half the cost of a change"):
+# the limit sits at the knee of a slow day. Calmer conversations leave room for more.
 ADMISSION_MAX_SOCKETS = 1800
 
 

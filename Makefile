@@ -34,10 +34,14 @@ db-upgrade: install
 run: db-upgrade
 	$(PY) wsgi.py
 
+# Two pytest workers (pytest-xdist), one per core: the browser tests take turns in one group, and so do the tests on
+# PostgreSQL and Redis (tests/e2e/conftest.py, tests/support/servers.py). WORKERS=0 runs them in this process.
+WORKERS ?= 2
+
 test: install
 	bash scripts/ensure-chromium
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The checks that time something (a protocol stall): they belong with bench/, on a quiet machine.
 perf: install

@@ -1,5 +1,6 @@
 """The real server (`python wsgi.py`, eventlet) with real python-socketio clients, one per phone."""
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,9 @@ def three_phones(live_server):
     for phone in phones:
         phone.connect()
     yield phones
-    for phone in phones:
-        phone.close()
+    # All at once: on gevent, each phone's hang-up took 2 s (6 s for the three in turn).
+    with ThreadPoolExecutor() as hanging_up:
+        list(hanging_up.map(LivePhone.close, phones))
 
 
 def test_production_runs_on_eventlet_unless_told_gevent(live_server):

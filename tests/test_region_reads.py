@@ -22,6 +22,9 @@ from webapp.extensions import db
 from webapp.presentation import regions
 from webapp.presentation.screen import RoomScreen
 
+# The stale entries are what the walks did not read: under xdist, the walks and that report run on one worker, in order.
+pytestmark = pytest.mark.xdist_group("region-reads")
+
 
 def _name_of(attribute: InstrumentedAttribute) -> str | None:
     """What reading this attribute depends on, as READS names it; None for a primary key."""

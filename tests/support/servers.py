@@ -53,6 +53,13 @@ def free_port() -> int:
     raise RuntimeError(f"no free port in {share}")
 
 
+def upgrade(database_url: str) -> None:
+    """`flask db upgrade` on this database, as a deployment runs it."""
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "migrations"}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "webapp", "db", "upgrade"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+
+
 _MIGRATED: list[Path] = []  # the one migrated SQLite file of this test run, once made
 
 
@@ -61,9 +68,7 @@ def migrated_sqlite() -> Path:
     every one runs on the real migrations without paying for them again (about 2 s each)."""
     if not _MIGRATED:
         path = Path(tempfile.mkdtemp(prefix="stagegesprek-migrated-")) / "migrated.db"
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "migrations"}
-        subprocess.run([sys.executable, "-m", "flask", "--app", "webapp", "db", "upgrade"], cwd=ROOT, env=env,
-                       check=True, capture_output=True)
+        upgrade(f"sqlite:///{path}")
         _MIGRATED.append(path)
     return _MIGRATED[0]
 
@@ -171,9 +176,7 @@ def migrated_postgres():
     """A database that `flask db upgrade` made, once per test run: each live server on PostgreSQL starts on a copy,
     as each one on SQLite does (migrated_sqlite, above)."""
     with database_of_its_own() as name:
-        env = {**os.environ, "DATABASE_URL": url_of(name), "SECRET_KEY": "migrations"}
-        subprocess.run([sys.executable, "-m", "flask", "--app", "webapp", "db", "upgrade"], cwd=ROOT, env=env,
-                       check=True, capture_output=True)
+        upgrade(url_of(name))
         yield name
 
 

@@ -239,15 +239,17 @@ class SeriesOverview:
     needs: tuple[str, ...]  # what needs doing now: PLAN_NEXT, NOT_SENT, NEXT_WEEK
 
 
-def _series_room(room: Room) -> SeriesRoom:
-    return SeriesRoom(room, room.held_at, STATUS_LABELS.get(room.status, "bezig"))
+def _in_order(rooms) -> list[SeriesRoom]:
+    """These rooms of one series as the overview lists them, in the order of their dates."""
+    listed = (SeriesRoom(room, room.held_at, STATUS_LABELS.get(room.status, "bezig")) for room in rooms)
+    return sorted(listed, key=lambda c: (c.when, c.room.id))
 
 
 def rooms_of_series(series_id: int) -> list[SeriesRoom]:
     """The series' rooms that can still be opened, in the order of their dates."""
     rooms = db.session.scalars(select(Room).where(Room.series_id == series_id, Room.expires_at > utcnow())
                                .order_by(Room.id)).all()
-    return sorted((_series_room(room) for room in rooms), key=lambda c: (c.when, c.room.id))
+    return _in_order(rooms)
 
 
 def records_of(rooms: list[Room]) -> dict[int, Record]:
@@ -334,8 +336,7 @@ def overview(key: str, series_id: int | None = None) -> list[SeriesOverview]:
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     result = []
     for sid in series_ids:
-        listed = sorted((_series_room(room) for room in rooms if room.series_id == sid),
-                               key=lambda c: (c.when, c.room.id))
+        listed = _in_order(room for room in rooms if room.series_id == sid)
         if not listed:
             continue
         newest = next((c.room for c in reversed(listed) if c.room.id in records), None)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import settings
 
 from tests.support.app import app_on_fresh_database, need
-from tests.support.servers import LiveServer
+from tests.support.servers import serving
 
 # The fixtures every test may use besides these: a real SMTP server for the app; PostgreSQL, Redis, two app
 # processes on them and a certificate (tests/support/).
@@ -38,9 +38,9 @@ def runner(app):
 
 @pytest.fixture
 def live_server(tmp_path):
-    server = LiveServer(tmp_path).start()
-    yield server
-    server.stop()
+    """A server of this test's own (the browser tests share one per module: tests/e2e/conftest.py)."""
+    with serving(tmp_path) as server:
+        yield server
 
 
 def chromium_path() -> str | None:

@@ -13,7 +13,7 @@ from flask import url_for
 
 from tests.support.actions import post_action, room_csrf, seat_three, start_room, state
 from tests.support.phones import LivePhone, online_in
-from tests.support.servers import LiveServer
+from tests.support.servers import LiveServer, serving
 from webapp.admission import TICK_SECONDS, LoopLag
 
 BUSY = "Het is nu erg druk. Probeer het over een halve minuut opnieuw. Gesprekken die al bezig zijn, gaan gewoon door."
@@ -114,9 +114,8 @@ def test_the_process_says_once_when_it_becomes_busy_and_once_when_it_is_no_longe
 def full_server(tmp_path):
     """The real server (eventlet), full at three seated sockets (the lag limit is out of the way on every test
     server, so this test is about sockets only, whatever else the machine is doing)."""
-    server = LiveServer(tmp_path, {"ADMISSION_MAX_SOCKETS": "3"}).start()
-    yield server
-    server.stop()
+    with serving(tmp_path, {"ADMISSION_MAX_SOCKETS": "3"}) as server:
+        yield server
 
 
 def test_a_full_server_refuses_a_newcomer_and_the_conversation_on_it_goes_on(full_server):

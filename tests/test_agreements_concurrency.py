@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 
 from tests.support.phones import LivePhone
-from tests.support.servers import LiveServer
+from tests.support.servers import serving
 
 ITEM = re.compile(r'<li data-agreement-id="(\d+)" data-rev="(\d+)"[^>]*>\s*<p class="wat">(.*?)</p>', re.S)
 OPS_PER_PHONE = 100
@@ -63,9 +63,8 @@ def server_at_full_tilt(tmp_path):
     """The live server with the product's heartbeat (10 s + 10 s). Under this load the tests' 2 s + 2 s took
     phones for gone (in 3 of 5 runs one or more sockets were closed), and these phones do not reconnect: that
     would test the heartbeat, not whether an afspraak is lost."""
-    server = LiveServer(tmp_path, {"SOCKETIO_PING_INTERVAL": "10", "SOCKETIO_PING_TIMEOUT": "10"}).start()
-    yield server
-    server.stop()
+    with serving(tmp_path, {"SOCKETIO_PING_INTERVAL": "10", "SOCKETIO_PING_TIMEOUT": "10"}) as server:
+        yield server
 
 
 def test_three_phones_editing_at_once_lose_nothing(server_at_full_tilt):

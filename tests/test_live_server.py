@@ -6,16 +6,15 @@ from pathlib import Path
 import pytest
 
 from tests.support.phones import LivePhone, online_in, presence_shows
-from tests.support.servers import LiveServer
+from tests.support.servers import serving
 
 
 @pytest.fixture(params=["eventlet", "gevent"])
 def live_server(request, tmp_path):
     """Every test here runs on both async modes `python wsgi.py` serves: eventlet, the default, and gevent, the way
     out when eventlet is no longer kept (README, "Which async mode")."""
-    server = LiveServer(tmp_path, {} if request.param == "eventlet" else {"SOCKETIO_ASYNC_MODE": "gevent"}).start()
-    yield server
-    server.stop()
+    with serving(tmp_path, {} if request.param == "eventlet" else {"SOCKETIO_ASYNC_MODE": "gevent"}) as server:
+        yield server
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 import pytest
 
 from tests.e2e.steps import take_a_seat
+from tests.support.servers import serving
 
 XDIST_GROUP = "browser"
 
@@ -13,6 +14,15 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.get_closest_marker("e2e"):
             item.add_marker(pytest.mark.xdist_group(XDIST_GROUP))
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory, request):
+    """One live server for the browser tests of a module (a start costs about 2 s): each test starts rooms of its
+    own, so none sees another's. A test that reads the server's database or outbox as a whole asks for a server of
+    its own (test_overview.py)."""
+    with serving(tmp_path_factory.mktemp(request.module.__name__.rpartition(".")[2])) as server:
+        yield server
 
 
 @pytest.fixture

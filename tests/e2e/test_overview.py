@@ -10,9 +10,17 @@ from playwright.sync_api import expect
 from tests.e2e.audit import assert_accessible, assert_no_sideways_scroll
 from tests.e2e.steps import snapshot
 from tests.support.app import app_on_fresh_database
+from tests.support.servers import serving
 from tests.support.stages import MARIEKE, make_stages, sign_in_link
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """A server of each test's own: each writes its thirty stages into the database."""
+    with serving(tmp_path) as server:
+        yield server
 
 
 def seed_thirty(live_server, tmp_path):

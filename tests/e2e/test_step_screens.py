@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.audit import ROOT_FONT_SIZE, assert_accessible, assert_no_sideways_scroll
 from tests.e2e.steps import add_agreement, go_to_last_step, join, open_tab, snapshot, start
-from tests.support.servers import LiveServer
+from tests.support.servers import serving
 
 pytestmark = pytest.mark.e2e
 
@@ -296,8 +296,7 @@ def test_a_schools_step_kind_changes_its_screen(tmp_path, phone):
     assert phase["for"] == "cards"
     phase.update({"for": "agreements", "deck": None})
     (content / "stappenplan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True), encoding="utf-8")
-    server = LiveServer(tmp_path, {"CONTENT_DIR": str(content)}).start()
-    try:
+    with serving(tmp_path, {"CONTENT_DIR": str(content)}) as server:
         docent, student, opleider = phone(), phone(), phone()
         code = start(docent, server.url, "Marieke", "stagedocent")
         join(student, server.url, code, "Sanne", "student")
@@ -308,8 +307,6 @@ def test_a_schools_step_kind_changes_its_screen(tmp_path, phone):
             expect(page.locator("#fase")).to_have_attribute("data-for", "agreements")
             expect(page.locator("#nieuw-what")).to_be_visible()
             assert on_screen(page.locator("#nieuw-what"))
-    finally:
-        server.stop()
 
 
 def test_a_vervolggesprek_opens_with_the_terugblik(three):

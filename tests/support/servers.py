@@ -127,6 +127,16 @@ class LiveServer:
         self.log.close()
 
 
+@contextmanager
+def serving(folder: Path, extra_env: dict | None = None):
+    """A live server with its database, outbox and log in `folder`, stopped afterwards."""
+    server = LiveServer(folder, extra_env).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
     """Into the group: every test that uses PostgreSQL or Redis, as its fixtures say (also through two_workers)."""

@@ -4,7 +4,7 @@ room's status against the permission table, raises the room's version and commit
 """
 import random
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from webapp.clock import utcnow
 from webapp.domain import text
@@ -19,6 +19,8 @@ from webapp.models.room import ACTIVITY_MAX
 
 PREPARING_MOMENT = "voor"
 _random = random.SystemRandom()
+# Read on every change that shows the cards: built once (rooms.py says why).
+_ROOM_CARDS = select(RoomCard).where(RoomCard.room_id == bindparam("room_id"))
 
 
 def asked_to_prepare(room: Room) -> bool:
@@ -56,7 +58,7 @@ def set_phase(room: Room, actor: Participant, phase_id: str) -> Phase:
 
 
 def room_cards(room: Room) -> dict[str, RoomCard]:
-    return {rc.card_id: rc for rc in db.session.scalars(select(RoomCard).where(RoomCard.room_id == room.id))}
+    return {rc.card_id: rc for rc in db.session.scalars(_ROOM_CARDS, {"room_id": room.id})}
 
 
 def _room_card(room: Room, card_id: str) -> RoomCard:

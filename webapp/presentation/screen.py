@@ -4,7 +4,7 @@ asks for it, so a change that re-renders a few regions reads only what those sho
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from webapp.clock import utcnow
 from webapp.domain import agreements, closing, meeting, presence, review, verslag
@@ -13,6 +13,12 @@ from webapp.domain.roles import LABELS, ROLES, may, may_take
 from webapp.extensions import db
 from webapp.models import Agreement, Participant, Record, Room, RoomCard
 from webapp.models.room import Admission, RoomStatus
+
+# Read on every change that shows the afspraken: built once (webapp/domain/rooms.py says why).
+_AGREEMENTS = (select(Agreement)
+               .where(Agreement.room_id == bindparam("room_id"),
+                      or_(Agreement.deleted_at.is_(None), Agreement.deleted_at >= bindparam("since")))
+               .order_by(Agreement.id))
 
 
 class Readiness:
@@ -194,9 +200,7 @@ class RoomScreen:
         """(the live afspraken, by id; those deleted within the undo time, oldest first), in one query: what
         agreements.live_agreements and agreements.recently_deleted each read."""
         since = utcnow() - timedelta(seconds=agreements.UNDO_SECONDS)
-        found = db.session.scalars(select(Agreement).where(
-            Agreement.room_id == self.room.id, or_(Agreement.deleted_at.is_(None), Agreement.deleted_at >= since))
-            .order_by(Agreement.id)).all()
+        found = db.session.scalars(_AGREEMENTS, {"room_id": self.room.id, "since": since}).all()
         live = [a for a in found if a.deleted_at is None]
         return live, sorted((a for a in found if a.deleted_at is not None), key=lambda a: a.deleted_at)
 

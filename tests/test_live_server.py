@@ -9,11 +9,13 @@ from tests.support.phones import LivePhone, online_in, presence_shows
 from tests.support.servers import serving
 
 
-@pytest.fixture(params=["eventlet", "gevent"])
-def live_server(request, tmp_path):
+@pytest.fixture(scope="module", params=["eventlet", "gevent"])
+def live_server(request, tmp_path_factory):
     """Every test here runs on both async modes `python wsgi.py` serves: eventlet, the default, and gevent, the way
-    out when eventlet is no longer kept (README, "Which async mode")."""
-    with serving(tmp_path, {} if request.param == "eventlet" else {"SOCKETIO_ASYNC_MODE": "gevent"}) as server:
+    out when eventlet is no longer kept (README, "Which async mode"). One server per mode for the module: each
+    test starts a room of its own."""
+    with serving(tmp_path_factory.mktemp(request.param),
+                 {} if request.param == "eventlet" else {"SOCKETIO_ASYNC_MODE": "gevent"}) as server:
         yield server
 
 

@@ -15,7 +15,7 @@ import requests
 
 from tests.support.app import ROOT, need
 from tests.support.phones import LivePhone
-from tests.support.servers import free_port
+from tests.support.servers import database_of_its_own, emptied, free_port, two_processes, url_of
 
 pytestmark = pytest.mark.scaleout
 
@@ -23,8 +23,7 @@ SAMPLE = ROOT / "docs" / "nginx.conf"
 PUBLIC_URL = "https://stagegesprek.example.nl"  # the sample's server_name
 # Behind nginx the app trusts one proxy and knows its public address, as docs/deployment.md says; the test reaches
 # nginx (and the processes) on 127.0.0.1, which the processes also trust.
-behind_nginx = pytest.mark.parametrize(
-    "two_workers", [{"TRUSTED_PROXIES": "1", "PUBLIC_URL": PUBLIC_URL, "TRUSTED_HOSTS": "127.0.0.1"}], indirect=True)
+BEHIND_NGINX = {"TRUSTED_PROXIES": "1", "PUBLIC_URL": PUBLIC_URL, "TRUSTED_HOSTS": "127.0.0.1"}
 # One line of the sample's access log: the request, its status and the app process that served it.
 LOG_LINE = re.compile(r'"(?P<method>\S+) (?P<uri>\S+) [^"]*" (?P<status>\d{3}) \d+ \S+ (?P<upstream>\S+)$')
 
@@ -86,6 +85,16 @@ def nginx_binary():
     return found
 
 
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory, migrated_postgres, redis_server):
+    """The two processes behind nginx, for the whole module (about 5 s to start): each test starts rooms of its
+    own, in front of them an nginx of its own."""
+    with database_of_its_own(template=migrated_postgres) as database:
+        with two_processes(tmp_path_factory.mktemp("behind-nginx"), url_of(database), emptied(redis_server),
+                           BEHIND_NGINX) as workers:
+            yield workers
+
+
 @pytest.fixture
 def nginx(nginx_binary, certificate, two_workers, tmp_path, monkeypatch):
     """docs/nginx.conf in front of the two processes, in the foreground; the phones trust its certificate."""
@@ -133,7 +142,6 @@ def phase_change_reaches(phone: LivePhone, version: int) -> None:
     assert "fase" in update["fragments"]
 
 
-@behind_nginx
 def test_a_page_loads_over_https_and_links_to_the_public_address(nginx):
     redirect = requests.get(nginx.http_url + "/r/ABCD-EFGH", allow_redirects=False, timeout=5)
     assert (redirect.status_code, redirect.headers["Location"]) == (301, "https://127.0.0.1/r/ABCD-EFGH")
@@ -150,7 +158,6 @@ def test_a_page_loads_over_https_and_links_to_the_public_address(nginx):
     assert process in nginx.backends
 
 
-@behind_nginx
 def test_a_websocket_through_nginx_gets_the_update_when_a_phone_on_the_other_process_changes_the_phase(
         nginx, two_workers):
     docent = browser_phone(nginx)
@@ -167,7 +174,6 @@ def test_a_websocket_through_nginx_gets_the_update_when_a_phone_on_the_other_pro
     docent.close()
 
 
-@behind_nginx
 def test_long_polling_through_nginx_keeps_to_one_process_and_gets_updates(nginx):
     docent = browser_phone(nginx)
     code = docent.start("Marieke", "stagedocent")
@@ -201,7 +207,6 @@ def handshakes(nginx: Nginx, count: int) -> list[int]:
         return list(pool.map(handshake, range(count)))
 
 
-@behind_nginx
 def test_a_request_for_another_host_is_closed_without_an_answer(nginx):
     for url in (nginx.url, nginx.http_url):
         with pytest.raises(requests.ConnectionError):  # 444: nginx closes the connection
@@ -212,12 +217,10 @@ def test_a_request_for_another_host_is_closed_without_an_answer(nginx):
         [("444", False), ("444", False), ("200", True)]
 
 
-@behind_nginx
 def test_a_class_of_thirty_phones_behind_one_address_connects_at_once(nginx):
     assert handshakes(nginx, 30) == [200] * 30
 
 
-@behind_nginx
 def test_a_flood_of_new_connections_from_one_address_is_cut_off_by_nginx(nginx):
     started = time.monotonic()
     statuses = handshakes(nginx, 150)

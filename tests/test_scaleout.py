@@ -6,7 +6,7 @@ import time
 import pytest
 
 from tests.support.phones import LivePhone, online_in, presence_shows
-from tests.support.servers import LiveServer
+from tests.support.servers import LiveServer, start_together
 
 pytestmark = pytest.mark.scaleout
 
@@ -31,8 +31,7 @@ def test_a_worker_killed_outright_leaves_nobody_online_for_long(tmp_path, migrat
     """Its phones' connections die with it; the surviving worker's housekeeping shows them offline."""
     env = {"DATABASE_URL": migrated_postgres_url, "REDIS_URL": redis_url, "SECRET_KEY": "shared-secret",
            "HOUSEKEEPING_INTERVAL": "0.3", "WORKER_DEAD_AFTER": "2"}
-    doomed = LiveServer(tmp_path, env).start()
-    survivor = LiveServer(tmp_path, env).start()
+    doomed, survivor = start_together(LiveServer(tmp_path, env), LiveServer(tmp_path, env))
     try:
         docent = LivePhone(survivor.url)
         code = docent.start("Marieke", "stagedocent")

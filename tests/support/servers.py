@@ -10,13 +10,14 @@ import os
 import random
 import shutil
 import socket
+import sqlite3
 import ssl
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,8 @@ import pytest
 from tests.support.app import ROOT, need
 
 XDIST_GROUP = "postgresql-and-redis"
-ON_THE_SERVERS = {"postgres_url", "migrated_postgres_url", "redis_url"}  # the fixtures that put a test in the group
+# The fixtures that put a test in the group (through any fixture that uses them).
+ON_THE_SERVERS = {"postgres_url", "migrated_postgres", "redis_server"}
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
@@ -73,6 +75,13 @@ def migrated_sqlite() -> Path:
     return _MIGRATED[0]
 
 
+def copy_sqlite(source: Path, target: Path) -> None:
+    """A copy made by SQLite itself (its backup API), not of the file: what the migrations wrote may still be in
+    the source's write-ahead log (WAL mode), which a file copy leaves behind, as it did once an import moved."""
+    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(target)) as copy:
+        original.backup(copy)
+
+
 class LiveServer:
     """`python wsgi.py` in its own process, as production runs it (eventlet), on a free port."""
 
@@ -100,12 +109,18 @@ class LiveServer:
         self.process = None
 
     def start(self) -> "LiveServer":
-        """Serve on a migrated database: a copy of the migrated SQLite file (a second server of the same test
-        shares the first one's), or the database it was given (PostgreSQL: migrated_postgres_url)."""
+        return self.spawn().wait_until_listening()
+
+    def spawn(self) -> "LiveServer":
+        """Start the process on a migrated database: a copy of the migrated SQLite file (a second server of the
+        same test shares the first one's), or the database it was given (PostgreSQL: migrated_postgres_url)."""
         if self.env["DATABASE_URL"] == f"sqlite:///{self.database}" and not self.database.exists():
-            shutil.copyfile(migrated_sqlite(), self.database)
+            copy_sqlite(migrated_sqlite(), self.database)
         self.process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=self.env,
                                         stdout=self.log, stderr=subprocess.STDOUT)
+        return self
+
+    def wait_until_listening(self) -> "LiveServer":
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -125,6 +140,11 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self.log.close()
+
+
+def start_together(*servers: LiveServer) -> tuple[LiveServer, ...]:
+    """Several servers started side by side (each takes about 2 s to import and listen)."""
+    return tuple(server.wait_until_listening() for server in [server.spawn() for server in servers])
 
 
 @contextmanager
@@ -219,25 +239,36 @@ def redis_server(tmp_path_factory):
         process.wait(timeout=10)
 
 
-@pytest.fixture
-def redis_url(redis_server):
-    """Its database, emptied of what the test before left (the rate limits' counters)."""
+def emptied(redis_port: int) -> str:
+    """The run's Redis, emptied of what the tests before left (the rate limits' counters); its URL."""
     import redis
 
-    with redis.Redis(host="127.0.0.1", port=redis_server) as client:
+    with redis.Redis(host="127.0.0.1", port=redis_port) as client:
         client.flushall()
-    return f"redis://127.0.0.1:{redis_server}/0"
+    return f"redis://127.0.0.1:{redis_port}/0"
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    return emptied(redis_server)
+
+
+@contextmanager
+def two_processes(folder: Path, database_url: str, redis_url: str, settings: dict | None = None):
+    """Two app processes on one database and one Redis, as production scales out (docs/deployment.md)."""
+    env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": "shared-secret", **(settings or {})}
+    first, second = start_together(LiveServer(folder, env), LiveServer(folder, env))
+    try:
+        yield first, second
+    finally:
+        first.stop(), second.stop()
 
 
 @pytest.fixture
 def two_workers(request, tmp_path, migrated_postgres_url, redis_url):
-    """Two processes on one database and one Redis; settings for both through indirect parametrization."""
-    env = {"DATABASE_URL": migrated_postgres_url, "REDIS_URL": redis_url, "SECRET_KEY": "shared-secret",
-           **getattr(request, "param", {})}
-    first = LiveServer(tmp_path, env).start()
-    second = LiveServer(tmp_path, env).start()
-    yield first, second
-    first.stop(), second.stop()
+    """Two processes of this test's own; settings for both through indirect parametrization."""
+    with two_processes(tmp_path, migrated_postgres_url, redis_url, getattr(request, "param", {})) as workers:
+        yield workers
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 import os
 
 from flask import render_template
-from fpdf import FPDF
 from markupsafe import escape
 
 from webapp.domain.verslag import subject
@@ -12,6 +11,10 @@ FONTS = os.path.join(os.path.dirname(__file__), "fonts")
 
 def render_pdf(data: dict, content_hash: str, stage: list[str] = ()) -> bytes:
     """`stage`: the stage's conversations in order, each in words (timeline.stage_lines), as on the page."""
+    # fpdf2 is loaded by the first PDF, not at import: it adds 0.2 s to the start of every process (a test run
+    # starts dozens of servers), and most processes make few PDFs or none.
+    from fpdf import FPDF
+
     title = subject(data)
     pdf = FPDF(format="A4")
     pdf.set_title(title)

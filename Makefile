@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app webapp
 
 # Every package, the test and bench extras' too, at the version and hashes requirements.lock names, installed by uv
-# (about 10 s where pip took 30), compiled as pip does: where PYTHONDONTWRITEBYTECODE is set, nothing else would, and
+# (about 15 s where pip took 30), compiled as pip does: where PYTHONDONTWRITEBYTECODE is set, nothing else would, and
 # every process would compile its imports again (a server's start took 4.5 s instead of 2).
 LOCK := requirements.lock
 UV_VERSION := 0.13.8

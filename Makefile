@@ -19,7 +19,7 @@ $(UV):
 	$(PY) -m pip install -q uv==$(UV_VERSION)
 
 # The locked packages, then the project itself (editable, nothing more: its build backend is locked too).
-# pip check fails when the lock no longer gives what pyproject.toml asks for: run make lock.
+# uv pip check fails when the lock no longer gives what pyproject.toml asks for: run make lock.
 $(VENV)/.installed: $(LOCK) pyproject.toml | $(UV)
 	$(UV) pip install -q --python $(PY) --require-hashes --compile-bytecode -r $(LOCK)
 	$(UV) pip install -q --python $(PY) --no-deps --no-build-isolation -e .

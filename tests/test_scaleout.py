@@ -6,7 +6,7 @@ import time
 import pytest
 
 from tests.support.phones import LivePhone, online_in, presence_shows
-from tests.support.servers import LiveServer, start_together
+from tests.support.servers import two_processes
 
 pytestmark = pytest.mark.scaleout
 
@@ -29,10 +29,8 @@ def test_a_change_on_one_worker_reaches_phones_on_the_other(two_workers):
 
 def test_a_worker_killed_outright_leaves_nobody_online_for_long(tmp_path, migrated_postgres_url, redis_url):
     """Its phones' connections die with it; the surviving worker's housekeeping shows them offline."""
-    env = {"DATABASE_URL": migrated_postgres_url, "REDIS_URL": redis_url, "SECRET_KEY": "shared-secret",
-           "HOUSEKEEPING_INTERVAL": "0.3", "WORKER_DEAD_AFTER": "2"}
-    doomed, survivor = start_together(LiveServer(tmp_path, env), LiveServer(tmp_path, env))
-    try:
+    quick_housekeeping = {"HOUSEKEEPING_INTERVAL": "0.3", "WORKER_DEAD_AFTER": "2"}
+    with two_processes(tmp_path, migrated_postgres_url, redis_url, quick_housekeeping) as (doomed, survivor):
         docent = LivePhone(survivor.url)
         code = docent.start("Marieke", "stagedocent")
         docent.connect()
@@ -46,9 +44,6 @@ def test_a_worker_killed_outright_leaves_nobody_online_for_long(tmp_path, migrat
                         and not online_in(data["fragments"]["deelnemers"], "Sanne"), timeout=10)
         print(f"\nSanne shown offline {time.monotonic() - killed:.1f} s after her server was killed")
         docent.close()
-    finally:
-        doomed.stop()
-        survivor.stop()
 
 
 def test_on_postgresql_the_migrations_hold_and_purging_takes_everything_along(postgres_url):

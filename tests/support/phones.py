@@ -125,7 +125,6 @@ class Phone:
 
 
 @functools.cache
-@functools.lru_cache(maxsize=4096)  # a walk compares the same region's HTML on every phone, step after step
 def normalised(html: str | None) -> tuple[str, ...]:
     """HTML parsed and written out again, one tag or text per line, whitespace collapsed."""
     if html is None:
@@ -147,7 +146,7 @@ def differences(phone: Phone, page: Page) -> list[str]:
     for region in page.regions:
         shown, loaded = phone.screen.get(region), page.html[region]
         if shown != loaded and normalised(shown) != normalised(loaded):
-            found.append(f"{phone} #{region}:\n{diff(phone.screen.get(region), page.html[region])}")
+            found.append(f"{phone} #{region}:\n{diff(shown, loaded)}")
     return found
 
 

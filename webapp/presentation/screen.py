@@ -34,6 +34,15 @@ class RoomScreen:
     def __init__(self, room: Room):
         self.room = room
         self.content: Content = get_content()
+        self._once: dict[str, str] = {}
+
+    def once(self, name: str, render):
+        """A part of a region that no role changes (a macro of its template that reads no `viewer`): rendered for
+        the first deelnemer whose screen shows it and shared by the others, as every region is at one version.
+        The sync walk holds each phone against a fresh load, which renders it anew for that role alone."""
+        if name not in self._once:
+            self._once[name] = render()
+        return self._once[name]
 
     @cached_property
     def phases(self) -> tuple[Phase, ...]:

@@ -377,9 +377,10 @@
   // A notice replaces the one before it and goes away by itself; a message next to a field goes once the
   // field is used again.
   let noticeTimer = null;
+  const noticeTime = Number(room.dataset.noticeSeconds) * 1000;
   new MutationObserver(function () {
     clearTimeout(noticeTimer);
-    if (notices.childElementCount) noticeTimer = setTimeout(function () { notices.replaceChildren(); }, 6000);
+    if (notices.childElementCount) noticeTimer = setTimeout(function () { notices.replaceChildren(); }, noticeTime);
   }).observe(notices, { childList: true });
   room.addEventListener("input", function (event) {
     const form = event.target.closest("form");

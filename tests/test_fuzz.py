@@ -208,6 +208,8 @@ class World:
         assert self.seated == {actor: {actor[0]} if actor != "stranger" else set() for actor in ACTORS}
         self.golden = sqlite3.connect(":memory:")
         self._copy(sqlite3.connect(self.db_path), self.golden)
+        # Room B as set up: every example starts from it and no scene touches it, so it is read once, not per example.
+        self.as_set_up = {"B": self.state_of("B")}
 
     def _copy(self, source, target):
         with self.app.app_context():
@@ -221,7 +223,7 @@ class World:
         self._copy(self.golden, target)
         target.close()
         limiter.reset()
-        self.clients, self.members, self.fresh = {}, dict(self.seated), {}
+        self.clients, self.members, self.fresh = {}, dict(self.seated), dict(self.as_set_up)
         for actor, cookie in self.cookies.items():
             self.clients[actor] = self.app.test_client()
             self.clients[actor].set_cookie("session", cookie)

@@ -63,6 +63,8 @@ class Config:
         # ping_interval + ping_timeout seconds.
         self.SOCKETIO_PING_INTERVAL = _int("SOCKETIO_PING_INTERVAL", 10)
         self.SOCKETIO_PING_TIMEOUT = _int("SOCKETIO_PING_TIMEOUT", 10)
+        # How long a notice ("De afspraak staat erbij.") stays on the acting phone before it goes by itself.
+        self.NOTICE_SECONDS = _int("NOTICE_SECONDS", 6)
         self.MAX_CONTENT_LENGTH = 64 * 1024
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

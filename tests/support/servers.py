@@ -100,6 +100,7 @@ class LiveServer:
             "MAIL_FILE_PATH": str(tmp_path / "outbox"),
             "SOCKETIO_PING_INTERVAL": "2",
             "SOCKETIO_PING_TIMEOUT": "2",
+            "NOTICE_SECONDS": "2",  # a notice still goes by itself, sooner: the tests that wait for it wait less
             # Admission control by the event loop's lag measures the machine, not the app: a machine busy with other
             # tests would have the server refuse newcomers (503). The tests of admission control set their limits.
             "ADMISSION_MAX_LAG_MS": "60000",

@@ -21,6 +21,9 @@ PREPARING_MOMENT = "voor"
 _random = random.SystemRandom()
 # Read on every change that shows the cards: built once (rooms.py says why).
 _ROOM_CARDS = select(RoomCard).where(RoomCard.room_id == bindparam("room_id"))
+# Read for every screen that shows who is ready (#klaar, #tabs, #mijn-lijst) and for state.json: built once too.
+_TICKS = (select(ChecklistTick.participant_id, ChecklistTick.item).join(Participant)
+          .where(Participant.room_id == bindparam("room_id")))
 
 
 def asked_to_prepare(room: Room) -> bool:
@@ -284,8 +287,7 @@ def discussed(room: Room, cards: dict[str, RoomCard] | None = None) -> list[tupl
 
 def ticks_in(room: Room) -> dict[int, set[str]]:
     """Each deelnemer's ticked items of their checklist for preparing."""
-    rows = db.session.execute(select(ChecklistTick.participant_id, ChecklistTick.item)
-                              .join(Participant).where(Participant.room_id == room.id))
+    rows = db.session.execute(_TICKS, {"room_id": room.id})
     ticks: dict[int, set[str]] = {}
     for participant_id, item in rows:
         ticks.setdefault(participant_id, set()).add(item)

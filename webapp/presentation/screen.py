@@ -35,6 +35,7 @@ class RoomScreen:
         self.room = room
         self.content: Content = get_content()
         self._once: dict[str, str] = {}
+        self._draw_decks: dict[str, list[Deck]] = {}
 
     def once(self, name: str, render):
         """A part of a region that no role changes (a macro of its template that reads no `viewer`): rendered for
@@ -180,11 +181,12 @@ class RoomScreen:
     def draw_decks_for(self, role: str) -> list[Deck]:
         """The decks this role draws from now: in a cards step its deck, when it has cards for this role (the
         student, the praktijkopleider); in any other step none (a step is for what it is for)."""
-        if not may(role, "draw_card") or self.phase.purpose != "cards":
-            return []
-        return [deck for deck in self.decks_of(role) if deck.id == self.phase.deck]
+        if role not in self._draw_decks:  # asked by #kaartje for each role, and for all three by `drawers`
+            self._draw_decks[role] = ([] if not may(role, "draw_card") or self.phase.purpose != "cards"
+                                      else [deck for deck in self.decks_of(role) if deck.id == self.phase.deck])
+        return self._draw_decks[role]
 
-    @property
+    @cached_property
     def drawers(self) -> str:
         """Who draws or chooses a card now: 'de student of de praktijkopleider'."""
         return " of ".join(f"de {LABELS[role].lower()}" for role in ROLES if self.draw_decks_for(role))

@@ -23,6 +23,10 @@ in the last columns. Run from the project root:
     .venv/bin/python bench/compare.py --rooms 1000
     .venv/bin/python bench/compare.py --rooms 1000 --workers 2
     .venv/bin/python bench/compare.py --rooms 1000 --mode gevent --server native
+    .venv/bin/python bench/compare.py --rooms 300 --rounds 3     # bare, app, bare, app, ...: the median ratio
+
+One run's ratio drifts with the machine (the same code gave 2.8x and 3.6x within an hour here): `--rounds N`
+alternates the two servers N times, each started fresh, and prints the median of the rounds' CPU-per-change ratios.
 """
 import argparse
 import json
@@ -30,6 +34,7 @@ import os
 import platform
 import shlex
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -126,7 +131,7 @@ class Servers:
 
     def create_database(self) -> str:
         if self.args.workers == 1:
-            return f"sqlite:///{self.directory / 'bench.db'}"
+            return f"sqlite:///{self.directory / f'bench-{uuid.uuid4().hex[:8]}.db'}"  # fresh in every round
         import psycopg
 
         name = f"stagegesprek_bench_{uuid.uuid4().hex[:10]}"
@@ -250,59 +255,83 @@ def main() -> None:
                         help="before each server, wait until the machine's other work is below this %% of a core")
     parser.add_argument("--patience", type=float, default=600.0, help="how long to wait for that, at most (s)")
     parser.add_argument("--record", type=Path, help="append the results to this file as JSON lines")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure bare and app this many times, alternating, and give the median ratio")
     args = parser.parse_args()
 
     invocation = ".venv/bin/python bench/compare.py " + shlex.join(sys.argv[1:])
-    results = {}
+    rounds = []
     with tempfile.TemporaryDirectory(prefix="bench-compare-") as directory:
         app_dir, app_version = export(args.app_ref, Path(directory)) if args.app_ref else (ROOT, working_tree())
         info = f"{machine()}; the app: {app_version}"
         print(f"{invocation}\n{info}\n", flush=True)
-        for kind in ("bare", "app"):
-            if args.only and kind != args.only:
-                continue
-            print(f"{kind}: {args.rooms} rooms, {args.mode}, {args.workers} worker(s)", flush=True)
-            servers = Servers(kind, args, Path(directory), app_dir)
-            try:
-                wait_until_quiet(args.quiet_below, args.patience)
-                servers.start()
-                results[kind] = run_load(servers, args)
-                results[kind]["server_exits"] = servers.alive()
-            except Exception as error:
-                results[kind] = {"error": str(error)[-3000:]}
-                print(f"  {kind} could not be measured: {str(error)[-3000:]}", flush=True)
-            finally:
-                for log in servers.logs:
-                    tail = [line for line in log.read_text(errors="replace").splitlines()
-                            if "Traceback" in line or "Error" in line][-5:]
-                    if tail:
-                        print(f"  {log.name}: " + " | ".join(tail), flush=True)
-                servers.stop()
+        for number in range(1, args.rounds + 1):
+            results = measure_round(args, Path(directory), app_dir, number)
+            rounds.append(results)
+            if args.record:
+                with args.record.open("a") as handle:
+                    handle.write(json.dumps({"command": invocation, "machine": info,
+                                             "date": time.strftime("%Y-%m-%d %H:%M"), "round": number,
+                                             "args": vars(args) | {"record": str(args.record)},
+                                             "results": results}) + "\n")
 
     print()
     print("| " + " | ".join(COLUMNS) + " |")
     print("| --- |" + " ---: |" * (len(COLUMNS) - 1))
-    for kind, result in results.items():
-        if "error" in result:
-            print(f"| {kind} | {args.mode} | {args.workers} | {args.rooms:,} | not measured: "
-                  f"{result['error'].splitlines()[-1][:200]} |")
-        else:
-            print("| " + " | ".join(row(kind, args, result)) + " |")
-    bare, app = results.get("bare", {}), results.get("app", {})
-    if bare.get("p50") and app.get("p50"):
-        print(f"\napp/bare: p50 {app['p50'] / bare['p50']:.1f}x, p99 {app['p99'] / bare['p99']:.1f}x")
-    for kind, result in results.items():
-        extra = {key: result.get(key) for key in ("changes", "failed_changes", "late_changes", "denied",
-                                                   "disconnects_before_window", "server_rss_idle_mb",
-                                                   "server_rss_connected_mb", "seat_seconds", "connect_seconds",
-                                                   "server_exits", "errors") if result.get(key)}
-        if extra:
-            print(f"{kind}: {extra}")
-    if args.record:
-        with args.record.open("a") as handle:
-            handle.write(json.dumps({"command": invocation, "machine": info, "date": time.strftime("%Y-%m-%d %H:%M"),
-                                     "args": vars(args) | {"record": str(args.record)}, "results": results}) + "\n")
+    for results in rounds:
+        for kind, result in results.items():
+            if "error" in result:
+                print(f"| {kind} | {args.mode} | {args.workers} | {args.rooms:,} | not measured: "
+                      f"{result['error'].splitlines()[-1][:200]} |")
+            else:
+                print("| " + " | ".join(row(kind, args, result)) + " |")
+    ratios = []
+    for results in rounds:
+        bare, app = results.get("bare", {}), results.get("app", {})
+        if bare.get("p50") and app.get("p50"):
+            print(f"\napp/bare: p50 {app['p50'] / bare['p50']:.1f}x, p99 {app['p99'] / bare['p99']:.1f}x", end="")
+            if bare.get("server_cpu_ms_per_change") and app.get("server_cpu_ms_per_change"):
+                ratios.append(app["server_cpu_ms_per_change"] / bare["server_cpu_ms_per_change"])
+                print(f", CPU per change {ratios[-1]:.2f}x", end="")
+            print()
+        for kind, result in results.items():
+            extra = {key: result.get(key) for key in ("changes", "failed_changes", "late_changes", "denied",
+                                                       "disconnects_before_window", "server_rss_idle_mb",
+                                                       "server_rss_connected_mb", "seat_seconds", "connect_seconds",
+                                                       "server_exits", "errors") if result.get(key)}
+            if extra:
+                print(f"{kind}: {extra}")
+    if len(ratios) > 1:
+        print(f"\nCPU per change, app/bare over {len(ratios)} rounds: median {statistics.median(ratios):.2f}x "
+              f"(from {min(ratios):.2f}x to {max(ratios):.2f}x)")
 
+
+def measure_round(args, directory: Path, app_dir: Path, number: int) -> dict:
+    """The bare server, then the app, each started fresh on the same load: one round. Rounds alternate the two,
+    so a machine that drifts (other tenants, clocks) weighs on both alike."""
+    results = {}
+    for kind in ("bare", "app"):
+        if args.only and kind != args.only:
+            continue
+        print(f"{kind}: {args.rooms} rooms, {args.mode}, {args.workers} worker(s)"
+              + (f", round {number} of {args.rounds}" if args.rounds > 1 else ""), flush=True)
+        servers = Servers(kind, args, directory, app_dir)
+        try:
+            wait_until_quiet(args.quiet_below, args.patience)
+            servers.start()
+            results[kind] = run_load(servers, args)
+            results[kind]["server_exits"] = servers.alive()
+        except Exception as error:
+            results[kind] = {"error": str(error)[-3000:]}
+            print(f"  {kind} could not be measured: {str(error)[-3000:]}", flush=True)
+        finally:
+            for log in servers.logs:
+                tail = [line for line in log.read_text(errors="replace").splitlines()
+                        if "Traceback" in line or "Error" in line][-5:]
+                if tail:
+                    print(f"  {log.name}: " + " | ".join(tail), flush=True)
+            servers.stop()
+    return results
 
 if __name__ == "__main__":
     main()

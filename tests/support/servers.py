@@ -266,9 +266,9 @@ def two_processes(folder: Path, database_url: str, redis_url: str, settings: dic
 
 
 @pytest.fixture
-def two_workers(request, tmp_path, migrated_postgres_url, redis_url):
-    """Two processes of this test's own; settings for both through indirect parametrization."""
-    with two_processes(tmp_path, migrated_postgres_url, redis_url, getattr(request, "param", {})) as workers:
+def two_workers(tmp_path, migrated_postgres_url, redis_url):
+    """Two processes of this test's own."""
+    with two_processes(tmp_path, migrated_postgres_url, redis_url) as workers:
         yield workers
 
 

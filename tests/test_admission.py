@@ -14,6 +14,7 @@ from flask import url_for
 from tests.support.actions import post_action, room_csrf, seat_three, start_room, state
 from tests.support.phones import LivePhone, online_in
 from tests.support.servers import LiveServer, serving
+from webapp import admission
 from webapp.admission import TICK_SECONDS, LoopLag
 
 BUSY = "Het is nu erg druk. Probeer het over een halve minuut opnieuw. Gesprekken die al bezig zijn, gaan gewoon door."
@@ -216,6 +217,33 @@ def test_a_loop_so_busy_that_the_monitor_never_wakes_counts_as_late():
     clock.now += 3.0  # no wake at all for 3 s
     assert lag.ms() > 2500
 
+
+
+class Stop(Exception):
+    pass
+
+
+def test_the_monitor_wakes_every_tick_and_walks_the_sockets_once_a_second(app, monkeypatch, caplog):
+    """Counting the seated sockets walks every connection of the process: the monitor does it once a second, and
+    still says on its own when the process becomes busy (no request needs to ask)."""
+    wakes, walks = [], []
+
+    def sleep(seconds):
+        assert seconds == TICK_SECONDS
+        if len(wakes) == 25:
+            raise Stop
+        wakes.append(seconds)
+
+    monkeypatch.setattr(admission.socketio, "sleep", sleep)
+    monkeypatch.setattr(admission, "_busy_since", None)  # the process's busy state, as it was, after the test
+    monkeypatch.setattr(admission, "seated_sockets", lambda: walks.append(len(wakes)) or 3)
+    make_busy(app)
+    with caplog.at_level(logging.WARNING), pytest.raises(Stop):
+        admission.watch_load(app)
+    assert len(wakes) == 25
+    assert walks == [10, 20]  # at 1 s and 2 s of 2.5 s
+    assert [record.getMessage() for record in caplog.records].count(
+        "busy: new conversations and joins are refused; 3 seated sockets (ADMISSION_MAX_SOCKETS 0)") == 1
 
 # Handshakes from one address (issue 18): 650 engine.io handshakes in 0.7 s from one address, without a cookie,
 # made every newcomer wait for the 20 s those sockets lived. A socket counts once it has a seat, and new sockets

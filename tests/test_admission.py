@@ -237,7 +237,7 @@ def test_the_monitor_wakes_every_tick_and_walks_the_sockets_once_a_second(app, m
     monkeypatch.setattr(admission.socketio, "sleep", sleep)
     monkeypatch.setattr(admission, "_busy_since", None)  # the process's busy state, as it was, after the test
     monkeypatch.setattr(admission, "seated_sockets", lambda: walks.append(len(wakes)) or 3)
-    make_busy(app)
+    monkeypatch.setitem(app.config, "ADMISSION_MAX_SOCKETS", 0)  # full: any seated socket is one too many
     with caplog.at_level(logging.WARNING), pytest.raises(Stop):
         admission.watch_load(app)
     assert len(wakes) == 25

@@ -235,7 +235,9 @@ def test_the_monitor_wakes_every_tick_and_walks_the_sockets_once_a_second(app, m
         wakes.append(seconds)
 
     monkeypatch.setattr(admission.socketio, "sleep", sleep)
-    monkeypatch.setattr(admission, "_busy_since", None)  # the process's busy state, as it was, after the test
+    # The process's own lag and busy state stay as they were: this monitor wakes a lag of its own.
+    monkeypatch.setattr(admission, "loop_lag", LoopLag())
+    monkeypatch.setattr(admission, "_busy_since", None)
     monkeypatch.setattr(admission, "seated_sockets", lambda: walks.append(len(wakes)) or 3)
     monkeypatch.setitem(app.config, "ADMISSION_MAX_SOCKETS", 0)  # full: any seated socket is one too many
     with caplog.at_level(logging.WARNING), pytest.raises(Stop):

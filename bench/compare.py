@@ -308,7 +308,8 @@ def main() -> None:
 
 def measure_round(args, directory: Path, app_dir: Path, number: int) -> dict:
     """The bare server, then the app, each started fresh on the same load: one round. Rounds alternate the two,
-    so a machine that drifts (other tenants, clocks) weighs on both alike."""
+    so a machine that drifts weighs on both over the same time (not alike: on this machine the app's larger
+    process felt it more; bench/RESULTS.md, "A fifth pass")."""
     results = {}
     for kind in ("bare", "app"):
         if args.only and kind != args.only:
@@ -332,6 +333,7 @@ def measure_round(args, directory: Path, app_dir: Path, number: int) -> dict:
                     print(f"  {log.name}: " + " | ".join(tail), flush=True)
             servers.stop()
     return results
+
 
 if __name__ == "__main__":
     main()

@@ -218,7 +218,6 @@ def test_a_loop_so_busy_that_the_monitor_never_wakes_counts_as_late():
     assert lag.ms() > 2500
 
 
-
 class Stop(Exception):
     pass
 
@@ -246,6 +245,7 @@ def test_the_monitor_wakes_every_tick_and_walks_the_sockets_once_a_second(app, m
     assert walks == [10, 20]  # at 1 s and 2 s of 2.5 s
     assert [record.getMessage() for record in caplog.records].count(
         "busy: new conversations and joins are refused; 3 seated sockets (ADMISSION_MAX_SOCKETS 0)") == 1
+
 
 # Handshakes from one address (issue 18): 650 engine.io handshakes in 0.7 s from one address, without a cookie,
 # made every newcomer wait for the 20 s those sockets lived. A socket counts once it has a seat, and new sockets

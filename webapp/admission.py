@@ -125,8 +125,8 @@ def _log_change(reason: str | None) -> None:
 
 
 def watch_load(app: Flask) -> None:
-    """The load monitor, one per process (webapp/domain/housekeeping.py starts it): wakes every tick, notes how
-    late, and notes when busy starts or ends, also when no request comes to ask."""
+    """The load monitor, one per process (webapp/domain/housekeeping.py starts it): wakes every tick and notes how
+    late; once a second it notes when busy starts or ends, also when no request comes to ask."""
     for tick in itertools.count(1):
         socketio.sleep(TICK_SECONDS)
         loop_lag.woke()

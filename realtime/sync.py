@@ -24,7 +24,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from realtime.broadcast import person_channel
 from webapp.clock import utcnow
-from webapp.domain.rooms import CHANGED_ROOMS
+from webapp.domain.rooms import CHANGED_ROOMS, PEOPLE_READ_AT, ROOMS_MADE, people_written_without_change
 from webapp.extensions import db, socketio
 from webapp.models import Participant, Room
 from webapp.origin import outside_request
@@ -61,7 +61,11 @@ def _touched(session) -> set[str]:
 
 
 def note_flush(session, _flush_context, _instances) -> None:
-    """Before each flush: the rows added and deleted, and the columns (and collections) changed."""
+    """Before each flush: the rows added and deleted, and the columns (and collections) changed. Who is in a
+    room changes only with its version (rooms.people_written_without_change): a bug, refused before it is written."""
+    unraised = people_written_without_change(session)
+    if unraised:
+        raise RuntimeError(f"Who is in room {unraised[0].room_id} changed without rooms.change() or bump_version()")
     touched = _touched(session)
     for obj in (*session.new, *session.deleted):
         touched.add(inspect(obj).mapper.local_table.name)
@@ -98,13 +102,14 @@ def note_statement(orm_execute_state) -> None:
 # Rendering at commit, emitting after -----------------------------------------------------------------------
 
 def render_changes(session) -> None:
-    changed = session.info.pop(CHANGED_ROOMS, None)
+    changed = session.info.get(CHANGED_ROOMS)
     if not changed:
         return
     rooms = [room for room in (session.get(Room, room_id) for room_id in sorted(changed)) if room is not None]
     # Each room's own changed columns are written with its digests, in one statement, not flushed apart.
     written = {room.id: _take_written(room) for room in rooms}
     session.flush()  # so that note_flush has seen everything else this transaction did
+    session.info.pop(CHANGED_ROOMS)
     touched = session.info.pop(TOUCHED, set())
     touched.update(f"room.{key}" for values in written.values() for key in values)
     with _as_a_request():
@@ -174,6 +179,7 @@ def updates_for(room: Room, touched=("*",), written=None) -> tuple[int, dict[int
 
 def emit_changes(session) -> None:
     session.info.pop(TOUCHED, None)  # the next transaction starts afresh, also after one that raised no version
+    session.info.pop(ROOMS_MADE, None)
     acting = _acting_deelnemer()
     for version, per_person in session.info.pop(OUTGOING, ()):
         for participant_id, fragments in per_person.items():
@@ -207,6 +213,8 @@ def send_held(response):
 
 def forget_changes(session) -> None:
     session.info.pop(CHANGED_ROOMS, None)
+    session.info.pop(PEOPLE_READ_AT, None)  # a rollback expired them
+    session.info.pop(ROOMS_MADE, None)
     session.info.pop(OUTGOING, None)
     session.info.pop(TOUCHED, None)
 

@@ -11,7 +11,7 @@ from webapp.domain import meeting, rooms
 from webapp.domain.refusals import RoomError
 from webapp.domain.verslag import subject
 from webapp.extensions import db
-from webapp.models import Participant
+from webapp.models import Participant, Room
 
 
 def names(client, code):
@@ -66,12 +66,27 @@ def test_a_change_from_someone_taken_out_while_it_was_on_its_way_changes_nothing
     with app.app_context():
         room = rooms.find_room(code)
         sanne = next(p for p in room.participants if p.name == "Sanne")  # her phase change has just arrived
-        with db.engine.begin() as meanwhile:  # the stagedocent takes her out first
+        with db.engine.begin() as meanwhile:  # the stagedocent takes her out first (a change: the version rises)
             meanwhile.execute(update(Participant).where(Participant.id == sanne.id).values(removed_at=utcnow()))
+            meanwhile.execute(update(Room).where(Room.id == room.id).values(version=Room.version + 1))
         with pytest.raises(RoomError) as refused:
             meeting.set_phase(room, sanne, "leren")
         assert refused.value.status == 403 and "uit dit gesprek gehaald" in refused.value.message
     assert state(people["stagedocent"], code)["phase"] != "leren"
+
+
+def test_who_is_in_a_room_is_written_only_with_a_change_of_the_room(app):
+    """A change trusts the people it read with the seat when nobody changed the room before its lock (the version
+    moved by one); so a write of someone's row that does not raise the version is refused before it is written."""
+    code, people = seat_three(app)
+    with app.app_context():
+        sanne = next(p for p in rooms.find_room(code).participants if p.name == "Sanne")
+        sanne.remark = "Buiten rooms.change() om"
+        with pytest.raises(RuntimeError, match="without rooms.change"):
+            db.session.commit()
+        db.session.rollback()
+    with app.app_context():
+        assert next(p for p in rooms.find_room(code).participants if p.name == "Sanne").remark == ""
 
 
 def test_names_and_texts_lose_what_cannot_be_seen(app):

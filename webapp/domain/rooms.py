@@ -27,14 +27,18 @@ from webapp.models.room import Admission, RoomStatus
 NAME_MAX = 40
 MAX_PARTICIPANTS = 8  # three, plus whoever the stagedocent lets in; never an audience
 CHANGED_ROOMS = "changed_rooms"  # session.info key: rooms whose version this transaction raised
+PEOPLE_READ_AT = "people_read_at"  # session.info key: {room id: the version at which its people were read}
+ROOMS_MADE = "rooms_made"  # session.info key: the rooms this transaction adds
 
 
 # The statements of the path every action takes, built once: building a statement and its cache key costs more
 # than SQLite takes to run it (bench/RESULTS.md, "Half the cost of a change").
 _HOLDS = and_(Participant.token == bindparam("token"),  # whose token it is (None: NULL matches nobody) ...
               Participant.removed_at.is_(None))  # ... unless taken out
+# The room with everyone in it, as they are now (populate_existing): whose seat a token is, is looked up among them.
 _SEAT = (select(Room, Participant).where(Room.code == bindparam("code"))
-         .outerjoin(Participant, and_(Participant.room_id == Room.id, _HOLDS)))
+         .outerjoin(Participant, Participant.room_id == Room.id).order_by(Participant.id)
+         .execution_options(populate_existing=True))
 _HOLDER = select(Participant).where(Participant.room_id == bindparam("room_id"), _HOLDS)
 # The row comes back with the UPDATE (RETURNING) and refreshes the room in the session (_refresh). A statement on
 # the transaction's connection, not through the ORM: the version is a column no screen shows (regions.UNSHOWN).
@@ -56,11 +60,20 @@ def bump_version(room: Room) -> int:
     if _retention_due(room):
         series.touch(room.series_id)
     # The row as it is after the lock comes back with the UPDATE itself and refreshes `room` (one statement,
-    # not an UPDATE and a SELECT). Who is in the room is read again when asked for.
-    for person in room.__dict__.get("participants", ()):
-        db.session.expire(person)
-    db.session.expire(room, ["participants"])
-    _refresh(room, db.session.connection().execute(_BUMP, {"room_id": room.id}).one()._mapping)
+    # not an UPDATE and a SELECT).
+    people_read_at = db.session.info.setdefault(PEOPLE_READ_AT, {})
+    read_at = people_read_at.pop(room.id, None)
+    row = db.session.connection().execute(_BUMP, {"room_id": room.id}).one()._mapping
+    if read_at is not None and row["version"] == read_at + 1:
+        # Nobody committed a change to this room since its people were read (with the seat, or after the lock
+        # of a change before in this request): every write of who is in a room raises its version
+        # (people_written_without_change), so they are who is in the room now. One statement less per change.
+        people_read_at[room.id] = row["version"]
+    else:  # read again when asked for (change() asks)
+        for person in room.__dict__.get("participants", ()):
+            db.session.expire(person)
+        db.session.expire(room, ["participants"])
+    _refresh(room, row)
     db.session.info.setdefault(CHANGED_ROOMS, set()).add(room.id)
     return room.version
 
@@ -82,13 +95,36 @@ def _retention_due(room: Room) -> bool:
     return room.expires_at < utcnow() + series.retention() - series.TOUCH_PRECISION
 
 
-def _read_people(room: Room) -> list[Participant]:
-    """Everyone of the room as others left them (one statement; who is online, the screens ask: presence), also as
+def _people_after_lock(room: Room) -> list[Participant]:
+    """Everyone of the room as others left them (who is online, the screens ask: presence), also as
     `room.participants`: after the lock, this is who is in the room for the checks and for every screen rendered
-    at commit, which reads nobody again."""
+    at commit, which reads nobody again. Read with the seat when nobody changed the room since (bump_version),
+    else one statement now."""
+    if room.id in db.session.info.get(PEOPLE_READ_AT, {}):
+        return room.participants
     people = db.session.scalars(_PEOPLE, {"room_id": room.id}).all()
     set_committed_value(room, "participants", people)
+    db.session.info[PEOPLE_READ_AT][room.id] = room.version
     return people
+
+
+def people_written_without_change(session) -> list[Participant]:
+    """Rows of who is in a room that this flush writes while the transaction has not raised the room's version:
+    bump_version trusts people read before its lock when the version moved by one only, and that holds only when
+    nobody's row changes without it. The people of a room this transaction makes or deletes are nobody else's
+    concern yet or any more. Checked before every flush (realtime/sync.py), so no new writer can forget it."""
+    raised = session.info.get(CHANGED_ROOMS, ())
+    made = session.info.setdefault(ROOMS_MADE, [])  # till the transaction ends (realtime/sync.py forgets it)
+    made.extend(room for room in session.new if isinstance(room, Room))
+    coming_or_going = {room.id for room in (*made, *session.deleted) if isinstance(room, Room)}
+    return [person for person in (*session.new, *session.dirty, *session.deleted)
+            if isinstance(person, Participant) and person.room_id is not None and person.room_id not in raised
+            and person.room_id not in coming_or_going and _row_written(session, person)]
+
+
+def _row_written(session, person: Participant) -> bool:
+    """Added, deleted, or a column of its own set to something else (a connection coming or going is not)."""
+    return person not in session.dirty or session.is_modified(person, include_collections=False)
 
 
 @contextmanager
@@ -100,7 +136,7 @@ def change(room: Room, actor: Participant | None, action: str | None):
         require_actor(actor, action)
     try:
         bump_version(room)
-        people = _read_people(room)
+        people = _people_after_lock(room)
         # Like the room, the actor as others left it before the lock (read with the others).
         if actor is not None and (actor not in people or actor.removed_at is not None):
             raise RoomError("Je bent uit dit gesprek gehaald.", 403)
@@ -175,16 +211,21 @@ def find_room(code: str | None) -> Room:
 
 
 def find_seat(code: str | None, token: str | None) -> tuple[Room, Participant | None]:
-    """The live room for a code as typed and, when `token` is one of its deelnemers', that deelnemer: one
-    statement for what almost every request under /r/<code> starts with. (The token comes from the signed
-    session cookie, so the lookup is no oracle.)"""
+    """The live room for a code as typed, with everyone in it, and, when `token` is one of its deelnemers',
+    that deelnemer: one statement for what almost every request under /r/<code> starts with. (The token comes
+    from the signed session cookie, so the lookup is no oracle.)"""
     canonical = codes.normalize(code or "")
-    found = db.session.execute(_SEAT, {"code": canonical, "token": token or None}).first() if canonical else None
-    if found is None:
+    rows = db.session.execute(_SEAT, {"code": canonical}).all() if canonical else None
+    if not rows:
         raise RoomError("Deze gesprekscode kennen we niet. Kijk de code goed na.", 404)
-    if found.Room.is_expired():
+    room = rows[0].Room
+    if room.is_expired():
         raise RoomError("Dit gesprek is verlopen. Vraag de stagedocent om een nieuwe code.", 410)
-    return found.Room, found.Participant
+    people = [row.Participant for row in rows if row.Participant is not None]
+    set_committed_value(room, "participants", people)  # who is in the room: a change reads nobody again
+    db.session.info.setdefault(PEOPLE_READ_AT, {})[room.id] = room.version
+    seat = next((person for person in people if token and person.token == token and person.removed_at is None), None)
+    return room, seat
 
 
 def participant_for_token(room: Room, token: str | None) -> Participant | None:

@@ -63,13 +63,14 @@ def _touched(session) -> set[str]:
 def note_flush(session, _flush_context, _instances) -> None:
     """Before each flush: the rows added and deleted, and the columns (and collections) changed. Who is in a
     room changes only with its version (rooms.people_written_without_change): a bug, refused before it is written."""
-    unraised = people_written_without_change(session)
+    new, dirty, deleted = session.new, session.dirty, session.deleted  # each a walk of the session: taken once
+    unraised = people_written_without_change(session, new, dirty, deleted)
     if unraised:
         raise RuntimeError(f"Who is in room {unraised[0].room_id} changed without rooms.change() or bump_version()")
     touched = _touched(session)
-    for obj in (*session.new, *session.deleted):
+    for obj in (*new, *deleted):
         touched.add(inspect(obj).mapper.local_table.name)
-    for obj in session.dirty:
+    for obj in dirty:
         state = inspect(obj)
         mapper, table = state.mapper, state.mapper.local_table.name
         for key in list(state.committed_state):  # the attributes set since the last flush

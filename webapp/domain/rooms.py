@@ -108,23 +108,23 @@ def _people_after_lock(room: Room) -> list[Participant]:
     return people
 
 
-def people_written_without_change(session) -> list[Participant]:
-    """Rows of who is in a room that this flush writes while the transaction has not raised the room's version:
-    bump_version trusts people read before its lock when the version moved by one only, and that holds only when
-    nobody's row changes without it. The people of a room this transaction makes or deletes are nobody else's
-    concern yet or any more. Checked before every flush (realtime/sync.py), so no new writer can forget it."""
-    raised = session.info.get(CHANGED_ROOMS, ())
+def people_written_without_change(session, new, dirty, deleted) -> list[Participant]:
+    """Rows of who is in a room that a flush of `new`, `dirty` and `deleted` (the session's, taken once) writes while
+    the transaction has not raised the room's version: bump_version trusts people read before its lock when the
+    version moved by one only, and that holds only when nobody's row changes without it. The people of a room this
+    transaction makes or deletes are nobody else's concern yet or any more. Checked before every flush
+    (realtime/sync.py), so no new writer can forget it."""
     made = session.info.setdefault(ROOMS_MADE, [])  # till the transaction ends (realtime/sync.py forgets it)
-    made.extend(room for room in session.new if isinstance(room, Room))
-    coming_or_going = {room.id for room in (*made, *session.deleted) if isinstance(room, Room)}
-    return [person for person in (*session.new, *session.dirty, *session.deleted)
-            if isinstance(person, Participant) and person.room_id is not None and person.room_id not in raised
-            and person.room_id not in coming_or_going and _row_written(session, person)]
-
-
-def _row_written(session, person: Participant) -> bool:
-    """Added, deleted, or a column of its own set to something else (a connection coming or going is not)."""
-    return person not in session.dirty or session.is_modified(person, include_collections=False)
+    made.extend(room for room in new if isinstance(room, Room))
+    people = [person for person in (*new, *dirty, *deleted) if isinstance(person, Participant)]
+    if not people:
+        return []
+    raised = session.info.get(CHANGED_ROOMS, ())
+    coming_or_going = {room.id for room in (*made, *deleted) if isinstance(room, Room)}
+    # A person in `dirty` whose columns are as they were had only a connection come or go: no row of theirs is written.
+    return [person for person in people if person.room_id is not None and person.room_id not in raised
+            and person.room_id not in coming_or_going
+            and (person not in dirty or session.is_modified(person, include_collections=False))]
 
 
 @contextmanager

@@ -210,7 +210,10 @@ class LivePhone:
                 self.arrived.setdefault(data["version"], time.monotonic())
                 decision = verdict(self.version, data)
                 if decision == "resync":
-                    self.sio.emit("join", {"code": self.code, "version": self.version})
+                    try:
+                        self.sio.emit("join", {"code": self.code, "version": self.version})
+                    except socketio.exceptions.BadNamespaceError:
+                        pass  # the phone was being closed as the update came: a closed phone asks nothing
                 elif decision == "apply":
                     self.version = data["version"]
                     self.screen.update(data["fragments"])

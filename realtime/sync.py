@@ -110,6 +110,7 @@ def render_changes(session) -> None:
     # Each room's own changed columns are written with its digests, in one statement, not flushed apart.
     written = {room.id: _take_written(room) for room in rooms}
     session.flush()  # so that note_flush has seen everything else this transaction did
+    # Only now: that flush's check of who is in a room (note_flush) asks which rooms this transaction raised.
     session.info.pop(CHANGED_ROOMS)
     touched = session.info.pop(TOUCHED, set())
     touched.update(f"room.{key}" for values in written.values() for key in values)

@@ -8,13 +8,13 @@ and following its 303 to the room page, as a browser does (its CSRF token and `d
 the end we wait until the pushes this causes have died down.
 
 The timed window (--duration s): every room makes one change every --interval s, the rooms' first changes
-spread evenly over the first interval. A change is the student moving the phase (`POST /r/<CODE>/phase`, as
-htmx sends it: `HX-Request` and the room page's `X-CSRFToken`); its answer's `X-Room-Version` says which version
-it made. A delivery is one of the other two phones receiving `update` with that version; its latency runs from
-just before the POST to the moment the phone's socket hands over the update. A room waits for its POST's answer
-before its next change (a person taps again only once the screen answered); a change whose slot has passed goes
-at once. A delivery that has not arrived --lost-after s after its POST counts as lost; we wait for that at the
-end of the window.
+spread evenly over the first interval (--interval 0: no changes, the window measures the server at rest). A change
+is the student moving the phase (`POST /r/<CODE>/phase`, as htmx sends it: `HX-Request` and the room page's
+`X-CSRFToken`); its answer's `X-Room-Version` says which version it made. A delivery is one of the other two
+phones receiving `update` with that version; its latency runs from just before the POST to the moment the phone's
+socket hands over the update. A room waits for its POST's answer before its next change (a person taps again only
+once the screen answered); a change whose slot has passed goes at once. A delivery that has not arrived
+--lost-after s after its POST counts as lost; we wait for that at the end of the window.
 
 Counted as well: sockets closed by the other side during the window (disconnects), rooms that could not be
 seated and sockets that could not connect or join (connect failures), changes whose POST failed. A room whose
@@ -341,11 +341,13 @@ class Generator:
         cpu0, own0, t0 = sum(proc_cpu_seconds(pid) for pid in pids), time.process_time(), now()
         busy0 = machine_busy_seconds()
         end = t0 + args.duration
-        spread = args.interval / max(1, len(live))
-        if live:
-            await asyncio.gather(*(self.change_loop(room, t0 + i * spread, end) for i, room in enumerate(live)))
-        else:
+        if not live:
             print("no room has all three phones connected: nothing to time", file=sys.stderr, flush=True)
+        elif args.interval > 0:
+            spread = args.interval / len(live)
+            await asyncio.gather(*(self.change_loop(room, t0 + i * spread, end) for i, room in enumerate(live)))
+        # The window lasts --duration: with --interval 0 (no changes) it measures the process at rest.
+        await asyncio.sleep(max(0.0, end - now()))
         window = now() - t0
         cpu1, own1 = sum(proc_cpu_seconds(pid) for pid in pids), time.process_time()
         busy1 = machine_busy_seconds()
@@ -435,7 +437,8 @@ def main() -> None:
     parser.add_argument("--url", action="append", required=True,
                         help="server base URL; give it once per worker: room i goes to the (i mod n)th")
     parser.add_argument("--rooms", type=int, default=150)
-    parser.add_argument("--interval", type=float, default=5.0, help="seconds between two changes of a room (5)")
+    parser.add_argument("--interval", type=float, default=5.0,
+                        help="seconds between two changes of a room (5); 0: no changes, the server at rest")
     parser.add_argument("--duration", type=float, default=35.0, help="seconds of timed load (35)")
     parser.add_argument("--lost-after", type=float, default=10.0, help="a delivery later than this is lost (10 s)")
     parser.add_argument("--client", choices=["raw", "socketio"], default="raw")

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from webapp.domain.refusals import Forbidden, RoomError
 from webapp.extensions import limiter
-from webapp.presentation.regions import as_partials
+from webapp.presentation.regions import as_partials, notice
 
 MESSAGES = {
     400: "Dit verzoek klopt niet. Probeer het nog eens.",
@@ -28,8 +28,7 @@ def error_response(message: str, status: int):
     if request.path.endswith(".json") or request.accept_mimetypes.best == "application/json":
         return jsonify({"error": message, "status": status}), status
     if request.headers.get("HX-Request"):
-        html = render_template("pieces/meldingen.html", message=message, kind="fout")
-        return as_partials({"meldingen": html}), status
+        return as_partials({"meldingen": notice(message, "fout")}), status
     return render_template("errors/error.html", message=message, status=status), status
 
 

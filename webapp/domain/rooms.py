@@ -35,10 +35,12 @@ ROOMS_MADE = "rooms_made"  # session.info key: the rooms this transaction adds
 # than SQLite takes to run it (bench/RESULTS.md, "Half the cost of a change").
 _HOLDS = and_(Participant.token == bindparam("token"),  # whose token it is (None: NULL matches nobody) ...
               Participant.removed_at.is_(None))  # ... unless taken out
-# The room with everyone in it, as they are now (populate_existing): whose seat a token is, is looked up among them.
+# The room with everyone in it: whose seat a token is, is looked up among them. As they are now: a session that
+# already holds rows overwrites them with these (populate_existing); in an empty one, the start of almost every
+# request, there is nothing to overwrite, and the room, which comes with every row, is then read once, not thrice.
 _SEAT = (select(Room, Participant).where(Room.code == bindparam("code"))
-         .outerjoin(Participant, Participant.room_id == Room.id).order_by(Participant.id)
-         .execution_options(populate_existing=True))
+         .outerjoin(Participant, Participant.room_id == Room.id).order_by(Participant.id))
+_SEAT_AGAIN = _SEAT.execution_options(populate_existing=True)
 _HOLDER = select(Participant).where(Participant.room_id == bindparam("room_id"), _HOLDS)
 # The row comes back with the UPDATE (RETURNING) and refreshes the room in the session (_refresh). A statement on
 # the transaction's connection, not through the ORM: the version is a column no screen shows (regions.UNSHOWN).
@@ -215,7 +217,8 @@ def find_seat(code: str | None, token: str | None) -> tuple[Room, Participant | 
     that deelnemer: one statement for what almost every request under /r/<code> starts with. (The token comes
     from the signed session cookie, so the lookup is no oracle.)"""
     canonical = codes.normalize(code or "")
-    rows = db.session.execute(_SEAT, {"code": canonical}).all() if canonical else None
+    seat = _SEAT_AGAIN if db.session.identity_map else _SEAT
+    rows = db.session.execute(seat, {"code": canonical}).all() if canonical else None
     if not rows:
         raise RoomError("Deze gesprekscode kennen we niet. Kijk de code goed na.", 404)
     room = rows[0].Room
@@ -224,8 +227,8 @@ def find_seat(code: str | None, token: str | None) -> tuple[Room, Participant | 
     people = [row.Participant for row in rows if row.Participant is not None]
     set_committed_value(room, "participants", people)  # who is in the room: a change reads nobody again
     db.session.info.setdefault(PEOPLE_READ_AT, {})[room.id] = room.version
-    seat = next((person for person in people if token and person.token == token and person.removed_at is None), None)
-    return room, seat
+    holder = next((person for person in people if token and person.token == token and person.removed_at is None), None)
+    return room, holder
 
 
 def participant_for_token(room: Room, token: str | None) -> Participant | None:

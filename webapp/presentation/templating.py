@@ -4,6 +4,7 @@ import re
 from datetime import date
 
 from flask import Flask, current_app, has_request_context, request, url_for
+from flask.signals import template_rendered
 from flask.templating import Environment
 
 from webapp.domain import agreements, codes, verslag
@@ -21,6 +22,18 @@ class GlobalsOnceEnvironment(Environment):
 
     def make_globals(self, d):
         return {**self.globals, **(d or {})}
+
+
+def render_given(template_name: str, context: dict) -> str:
+    """A template that reads only what it is given and the app's template globals, rendered without Flask's context
+    processors: they look up the signed-in account (Flask-Login hashes the address and browser for it) and the
+    request, which the live regions and the answer's notice never show, on every change (bench/RESULTS.md)."""
+    app = current_app._get_current_object()
+    template = app.jinja_env.get_template(template_name)
+    html = template.render(context)
+    if template_rendered.receivers:  # as render_template tells it: tests count renders by it
+        template_rendered.send(app, _async_wrapper=app.ensure_sync, template=template, context=context)
+    return html
 
 
 def init_app(app: Flask) -> None:

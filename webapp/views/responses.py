@@ -5,7 +5,7 @@ from flask import g, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from realtime.sync import VERSION_HEADER, sent_to
-from webapp.presentation.regions import as_partials
+from webapp.presentation.regions import as_partials, notice
 
 
 def is_htmx() -> bool:
@@ -25,7 +25,7 @@ def changed(*, also: dict[str, str] | None = None, reset: dict[str, str] | None 
     if not is_htmx():
         return redirect(url_for("room.show", code=g.room.code), 303)
     fragments = {**sent_to(g.me), **(also or {})}
-    fragments["meldingen"] = render_template("pieces/meldingen.html", message=message, kind="ok")
+    fragments["meldingen"] = notice(message, "ok")
     response = make_response(as_partials(fragments) + as_partials(reset or {}, swap="outerHTML"), status)
     response.headers[VERSION_HEADER] = str(g.room.version)
     if focus:

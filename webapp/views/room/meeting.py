@@ -5,6 +5,7 @@ from webapp.domain import meeting
 from webapp.domain.content import get_content
 from webapp.domain.refusals import RoomError, StaleEdit
 from webapp.presentation.screen import RoomScreen
+from webapp.presentation.templating import render_given
 from webapp.views.responses import changed, closed_editor, fragment
 from webapp.views.room import bp
 
@@ -13,7 +14,8 @@ from webapp.views.room import bp
 def set_phase():
     """The student or the stagedocent moves everyone to a phase of the stappenplan."""
     meeting.set_phase(g.room, g.me, request.form.get("phase"))
-    return changed(reset={"fase-inkijk": render_template("pieces/fase-inkijk.html")})
+    # This phone's look at another step, closed: the live one is where everyone goes.
+    return changed(reset={"fase-inkijk": render_given("pieces/fase-inkijk.html", {})})
 
 
 @bp.get("/fasen/<phase_id>")

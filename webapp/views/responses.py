@@ -1,11 +1,12 @@
 """How a room action answers: one shape for every view. What the change did to the screens was decided at
 commit (realtime/sync.py); the acting phone's answer carries what its deelnemer was sent, plus its own
 pieces."""
-from flask import g, make_response, redirect, render_template, request, url_for
+from flask import g, make_response, redirect, request, url_for
 from markupsafe import Markup
 
 from realtime.sync import VERSION_HEADER, sent_to
 from webapp.presentation.regions import as_partials, notice
+from webapp.presentation.templating import render_given
 
 
 def is_htmx() -> bool:
@@ -40,7 +41,7 @@ def fragment(html: str, status: int = 200):
 
 def closed_editor() -> str:
     """This phone's edit panel, emptied after a save."""
-    return render_template("pieces/bewerken.html")
+    return render_given("pieces/bewerken.html", {})
 
 
 def navigate(url: str):

@@ -3,6 +3,7 @@ from flask import g, render_template, request
 
 from webapp.domain import agreements
 from webapp.domain.refusals import StaleEdit
+from webapp.presentation.templating import render_given
 from webapp.views.responses import changed, closed_editor, fragment
 from webapp.views.room import bp
 
@@ -23,7 +24,7 @@ def _editor(agreement_id: int, values: dict, rev: int, conflict: StaleEdit | Non
 def add_agreement():
     """Write down a new afspraak."""
     agreements.add(g.room, g.me, _typed())
-    return changed(reset={"nieuwe-afspraak": render_template("pieces/nieuwe-afspraak.html", room=g.room)},
+    return changed(reset={"nieuwe-afspraak": render_given("pieces/nieuwe-afspraak.html", {"room": g.room})},
                    message="De afspraak staat erbij.", focus="#afspraken-title")
 
 

@@ -42,7 +42,7 @@ def _chooser(deck_id: str | None = None) -> str:
     deck = screen.content.deck(deck_id) if deck_id else None
     if deck_id and deck is None:
         abort(404)
-    return render_template("pieces/kiezen.html", screen=screen, room=g.room, viewer=g.me, deck=deck)
+    return render_given("pieces/kiezen.html", {"screen": screen, "room": g.room, "viewer": g.me, "deck": deck})
 
 
 @bp.post("/cards/draw")
@@ -94,8 +94,8 @@ def prepare_list():
 
 
 def _prepare_list() -> str:
-    return render_template("pieces/voorbereiden.html", screen=RoomScreen(g.room), room=g.room, viewer=g.me,
-                           open=True)
+    return render_given("pieces/voorbereiden.html",
+                        {"screen": RoomScreen(g.room), "room": g.room, "viewer": g.me, "open": True})
 
 
 @bp.post("/cards/<card_id>/prepare")

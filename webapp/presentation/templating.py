@@ -27,7 +27,7 @@ class GlobalsOnceEnvironment(Environment):
 def render_given(template_name: str, context: dict) -> str:
     """A template that reads only what it is given and the app's template globals, rendered without Flask's context
     processors: they look up the signed-in account (Flask-Login hashes the address and browser for it) and the
-    request, which the live regions and the answer's notice never show, on every change (bench/RESULTS.md)."""
+    request, which the live regions and the pieces a change's answer carries never show (bench/RESULTS.md)."""
     app = current_app._get_current_object()
     template = app.jinja_env.get_template(template_name)
     html = template.render(context)

@@ -76,11 +76,19 @@ _OWN_FILES = """() => ({
 })"""
 
 
+def styled(page) -> None:
+    """Wait until the page's stylesheets have loaded (its load event). Chromium answers a layout query made while a
+    stylesheet is still on its way without that stylesheet (a page-specific one such as mine.css, slow on a busy
+    machine), so every measure of the layout or the colours below waits for this first."""
+    page.wait_for_load_state("load")
+
+
 def axe_violations(page, context=None) -> list[dict]:
     """Run axe-core (WCAG 2.0/2.1, A and AA) on the page as it is now; each violation as a dict of
     id, impact, help, help_url and targets (one CSS selector per failing node).
 
     `context` narrows the audit: a CSS selector or an axe context object such as {"exclude": [".qr"]}."""
+    styled(page)
     if not page.evaluate("typeof window.axe === 'object'"):
         page.evaluate(AXE_PATH.read_text(encoding="utf-8"))  # not add_script_tag: see the module docstring
     return page.evaluate(_RUN_AXE, {"context": context, "tags": WCAG_TAGS})
@@ -117,6 +125,7 @@ def large_text(page, scale: float = 2.0, persist: bool = False) -> None:
 def sideways_overflow(page) -> list[str]:
     """Elements whose right edge is past the layout viewport (path, tag, width, right edge); empty when the page
     does not scroll sideways. Elements inside a box that clips or scrolls sideways itself are left out."""
+    styled(page)
     return page.evaluate(_OVERFLOW)
 
 
@@ -129,6 +138,7 @@ def in_viewport(locator) -> bool:
     """The element is rendered and its whole box lies inside the viewport as the page is scrolled now.
 
     Only the rectangle counts: an element under a fixed bar at the bottom still counts as inside."""
+    styled(locator.page)
     box = locator.bounding_box()
     size = locator.page.viewport_size
     if box is None or size is None:

@@ -27,6 +27,13 @@ in the last columns. Run from the project root:
 
 One run's ratio drifts with the machine (the same code gave 2.8x and 3.6x within an hour here): `--rounds N`
 alternates the two servers N times, each started fresh, and prints the median of the rounds' CPU-per-change ratios.
+Those rounds are minutes apart (the app's seating alone takes a minute at 500 rooms), and this machine drifts in
+spells of tens of seconds. `--interleave N` starts both servers and seats both at once, then times them in turns
+on their seated rooms: N pairs of windows of --duration s, each pair bare-app or app-bare in turn (so a steady
+drift weighs on both alike), each window right after the other; the server not being timed sits at rest with its
+sockets open. The median of the pairs' ratios is the figure:
+
+    .venv/bin/python bench/compare.py --rooms 500 --interleave 6 --duration 20
 """
 import argparse
 import json
@@ -179,14 +186,18 @@ def wait_until_quiet(limit_pct: float, patience: float) -> None:
         time.sleep(10)
 
 
-def run_load(servers: Servers, args) -> dict:
+def load_command(servers: Servers, args) -> list[str]:
     command = [PYTHON, "bench/load.py", "--rooms", str(args.rooms), "--duration", str(args.duration),
                "--interval", str(args.interval), "--lost-after", str(args.lost_after), "--client", args.client,
                "--pids", ",".join(str(p.pid) for p in servers.processes), "--json"]
     for port in servers.ports:
         command += ["--url", f"http://127.0.0.1:{port}"]
+    return command
+
+
+def run_load(servers: Servers, args) -> dict:
     result = None
-    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as load:
+    with subprocess.Popen(load_command(servers, args), cwd=ROOT, stdout=subprocess.PIPE, text=True) as load:
         for line in load.stdout:
             if line.startswith("RESULT "):
                 result = json.loads(line[len("RESULT "):])
@@ -257,7 +268,11 @@ def main() -> None:
     parser.add_argument("--record", type=Path, help="append the results to this file as JSON lines")
     parser.add_argument("--rounds", type=int, default=1,
                         help="measure bare and app this many times, alternating, and give the median ratio")
+    parser.add_argument("--interleave", type=int, metavar="N",
+                        help="both servers seated at once, then N pairs of windows in turns (instead of --rounds)")
     args = parser.parse_args()
+    if args.interleave and (args.only or args.rounds > 1):
+        parser.error("--interleave times both servers in its own pairs: not with --only or --rounds")
 
     invocation = ".venv/bin/python bench/compare.py " + shlex.join(sys.argv[1:])
     rounds = []
@@ -265,8 +280,9 @@ def main() -> None:
         app_dir, app_version = export(args.app_ref, Path(directory)) if args.app_ref else (ROOT, working_tree())
         info = f"{machine()}; the app: {app_version}"
         print(f"{invocation}\n{info}\n", flush=True)
-        for number in range(1, args.rounds + 1):
-            results = measure_round(args, Path(directory), app_dir, number)
+        measured = (measure_interleaved(args, Path(directory), app_dir) if args.interleave else
+                    (measure_round(args, Path(directory), app_dir, number) for number in range(1, args.rounds + 1)))
+        for number, results in enumerate(measured, start=1):
             rounds.append(results)
             if args.record:
                 with args.record.open("a") as handle:
@@ -302,8 +318,8 @@ def main() -> None:
             if extra:
                 print(f"{kind}: {extra}")
     if len(ratios) > 1:
-        print(f"\nCPU per change, app/bare over {len(ratios)} rounds: median {statistics.median(ratios):.2f}x "
-              f"(from {min(ratios):.2f}x to {max(ratios):.2f}x)")
+        print(f"\nCPU per change, app/bare over {len(ratios)} {'pairs of windows' if args.interleave else 'rounds'}: "
+              f"median {statistics.median(ratios):.2f}x (from {min(ratios):.2f}x to {max(ratios):.2f}x)")
 
 
 def measure_round(args, directory: Path, app_dir: Path, number: int) -> dict:
@@ -333,6 +349,62 @@ def measure_round(args, directory: Path, app_dir: Path, number: int) -> dict:
                     print(f"  {log.name}: " + " | ".join(tail), flush=True)
             servers.stop()
     return results
+
+
+def measure_interleaved(args, directory: Path, app_dir: Path) -> list[dict]:
+    """Both servers started and seated at once (each by its own bench/load.py with --gate), then --interleave pairs
+    of windows: pair i times bare then app when i is even, app then bare when it is odd. A pair's results as a
+    round's: {"bare": ..., "app": ...}."""
+    servers = {kind: Servers(kind, args, directory, app_dir) for kind in ("bare", "app")}
+    gates = {kind: directory / f"gate-{kind}" for kind in servers}
+    loads: dict[str, subprocess.Popen] = {}
+    pairs = []
+    print(f"bare and app: {args.rooms} rooms each, {args.mode}, {args.workers} worker(s), "
+          f"{args.interleave} pairs of {args.duration:g} s windows", flush=True)
+    try:
+        wait_until_quiet(args.quiet_below, args.patience)
+        for kind, server in servers.items():
+            server.start()
+            log = open(directory / f"load-{kind}.log", "w")
+            loads[kind] = subprocess.Popen(load_command(server, args) + ["--windows", str(args.interleave),
+                                                                         "--gate", str(gates[kind])],
+                                           cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        for kind in servers:
+            _wait_for(Path(f"{gates[kind]}.ready"), loads[kind], 900, f"{kind}: seating")
+        print("  both seated and connected", flush=True)
+        for number in range(args.interleave):
+            pair = {}
+            for kind in (("bare", "app") if number % 2 == 0 else ("app", "bare")):
+                Path(f"{gates[kind]}.go{number}").touch()
+                done = Path(f"{gates[kind]}.done{number}")
+                _wait_for(done, loads[kind], args.duration + 4 * args.lost_after + 60, f"{kind}: window {number + 1}")
+                pair[kind] = json.loads(done.read_text()) | {"server_exits": servers[kind].alive()}
+                cost = pair[kind]["server_cpu_ms_per_change"]
+                print(f"  pair {number + 1}, {kind}: {cost} ms per change", flush=True)
+            pairs.append({"bare": pair["bare"], "app": pair["app"]})
+    except Exception as error:
+        print(f"  could not be measured: {str(error)[-3000:]}", flush=True)
+        for kind in servers:
+            log = directory / f"load-{kind}.log"
+            if log.exists():
+                print(f"  load-{kind}.log: " + " | ".join(log.read_text(errors="replace").splitlines()[-5:]))
+    finally:
+        for load in loads.values():
+            load.kill()
+            load.wait()
+        for server in servers.values():
+            server.stop()
+    return pairs
+
+
+def _wait_for(path: Path, load: subprocess.Popen, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        if load.poll() is not None:
+            raise RuntimeError(f"{what}: bench/load.py ended (exit {load.returncode})")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what}: nothing after {seconds:.0f} s")
+        time.sleep(0.1)
 
 
 if __name__ == "__main__":

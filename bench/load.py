@@ -29,6 +29,11 @@ The socket client (--client): `raw` speaks Engine.IO 4 / Socket.IO 5 text packet
 (one task per phone, the version read from the packet's first bytes); `socketio` uses python-socketio's
 AsyncClient (two tasks per phone, every packet decoded). Prints a summary, and one JSON line with --json.
 
+--windows N: N timed windows one after another on the same seated rooms, each with its own result (a room goes on
+moving between the two phases where it left off). With --gate PATH the generator, once connected, writes PATH.ready
+and waits before window i until PATH.go<i> exists, then writes that window's result to PATH.done<i>: so
+bench/compare.py --interleave can time the app and the bare server in turns, seconds apart, both seated.
+
     .venv/bin/python bench/load.py --url http://127.0.0.1:5000 --rooms 150 --duration 35
 """
 import argparse
@@ -39,6 +44,7 @@ import re
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import aiohttp
 
@@ -219,6 +225,7 @@ class Room:
         self.phones = (docent, student, opleider)
         self.others = (docent, opleider)  # the phones whose deliveries are timed
         self.ok = False
+        self.moves = 0  # changes made so far: the next goes to the other phase, in any window
 
 
 class Generator:
@@ -274,11 +281,11 @@ class Generator:
             return False
 
     async def change_loop(self, room: Room, first: float, end: float) -> None:
-        phases, n, slot = self.phases, 0, first
+        phases, slot = self.phases, first
         while slot < end:
             await asyncio.sleep(max(0.0, slot - now()))
-            phase = phases[(n + 1) % 2]  # the rooms start in the first phase: go to the second, and back
-            n += 1
+            phase = phases[(room.moves + 1) % 2]  # the rooms start in the first phase: go to the second, and back
+            room.moves += 1
             sent = now()
             try:
                 status, headers, body = await room.student.http(
@@ -302,7 +309,8 @@ class Generator:
             await asyncio.sleep(0.1)
             self.lags.append((now() - before - 0.1) * 1000)
 
-    async def run(self) -> dict:
+    async def run(self) -> list[dict]:
+        """Seat and connect the rooms, then time --windows windows; a result per window."""
         args = self.args
         connector = aiohttp.TCPConnector(limit=0, force_close=False, enable_cleanup_closed=True)
         self.session = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
@@ -335,7 +343,31 @@ class Generator:
         progress.cancel()
         rss_connected = sum(proc_rss_kb(pid) for pid in pids)
         sockets = sum(phone.open for room in live for phone in room.phones)
+        seated_figures = {
+            "rooms": args.rooms, "rooms_live": len(live), "sockets": sockets, "client": args.client,
+            "interval": args.interval, "seat_failures": self.seat_failures, "refused": self.refused,
+            "connect_failures": self.connect_failures, "denied": self.denied,
+            "server_rss_idle_mb": round(rss_idle / 1024, 1), "server_rss_connected_mb": round(rss_connected / 1024, 1),
+            "server_kb_per_socket": round((rss_connected - rss_idle) / sockets, 1) if pids and sockets else None,
+            "seat_seconds": round(seat_seconds, 1), "connect_seconds": round(connect_seconds, 1),
+        }
+        if args.gate:
+            Path(f"{args.gate}.ready").touch()
+        results = []
+        for number in range(args.windows):
+            if args.gate:
+                while not Path(f"{args.gate}.go{number}").exists():
+                    await asyncio.sleep(0.1)
+            result = seated_figures | await self.window(live, pids)
+            results.append(result)
+            if args.gate:
+                Path(f"{args.gate}.done{number}").write_text(json.dumps(result))
+        return results
 
+    async def window(self, live: list[Room], pids: list[int]) -> dict:
+        """One timed window on the seated rooms: the changes, their deliveries and the CPU it took."""
+        args = self.args
+        self.changes, self.lags, self.failed_changes, self.late_changes, self.disconnects = [], [], 0, 0, 0
         self.phase = "window"
         lag = asyncio.create_task(self.watch_lag())
         cpu0, own0, t0 = sum(proc_cpu_seconds(pid) for pid in pids), time.process_time(), now()
@@ -360,7 +392,7 @@ class Generator:
             if not pending:
                 break
             await asyncio.sleep(0.2)
-        self.phase = "done"
+        self.phase = "between"
         lag.cancel()
 
         latencies, lost = [], 0
@@ -380,31 +412,24 @@ class Generator:
             return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1) if latencies else None
 
         lags = sorted(self.lags) or [0.0]
-        result = {
-            "rooms": args.rooms, "rooms_live": len(live), "sockets": sockets, "client": args.client,
-            "interval": args.interval, "duration": round(window, 1), "changes": len(self.changes),
+        return {
+            "duration": round(window, 1), "changes": len(self.changes),
             "deliveries": len(latencies), "lost": lost,
             "p50": round(statistics.median(latencies), 1) if latencies else None,
             "p95": q(0.95), "p99": q(0.99), "max": round(latencies[-1], 1) if latencies else None,
             "disconnects": self.disconnects, "disconnects_before_window": self.early_disconnects,
-            "seat_failures": self.seat_failures, "refused": self.refused, "connect_failures": self.connect_failures,
-            "denied": self.denied,
             "failed_changes": self.failed_changes, "late_changes": self.late_changes,
             "server_cpu_pct": pct(cpu1 - cpu0) if pids else None,
             "server_cpu_ms_per_change": round((cpu1 - cpu0) * 1000 / len(self.changes), 2)
             if pids and self.changes else None,
-            "server_rss_idle_mb": round(rss_idle / 1024, 1), "server_rss_connected_mb": round(rss_connected / 1024, 1),
             "server_rss_end_mb": round(rss_end / 1024, 1),
-            "server_kb_per_socket": round((rss_connected - rss_idle) / sockets, 1) if pids and sockets else None,
             "gen_cpu_pct": pct(own1 - own0),
             # everything else on the machine over the window (other processes, the kernel's own work)
             "others_cpu_pct": pct((busy1 - busy0) - (cpu1 - cpu0) - (own1 - own0)),
             "gen_lag_p99_ms": round(lags[min(len(lags) - 1, int(0.99 * len(lags)))], 1),
             "gen_lag_max_ms": round(lags[-1], 1),
-            "seat_seconds": round(seat_seconds, 1), "connect_seconds": round(connect_seconds, 1),
             "errors": dict(sorted(self.errors.items(), key=lambda item: -item[1])[:8]),
         }
-        return result
 
     async def progress(self) -> None:
         while True:
@@ -446,12 +471,15 @@ def main() -> None:
                         help="rooms seated at a time (4): people arrive spread out, not 16 rooms at once")
     parser.add_argument("--pids", type=lambda s: [int(p) for p in s.split(",") if p], default=[],
                         help="comma-separated server process ids for CPU and RSS")
-    parser.add_argument("--json", action="store_true", help="also print the result as one JSON line")
+    parser.add_argument("--json", action="store_true", help="also print each result as one JSON line")
+    parser.add_argument("--windows", type=int, default=1, help="timed windows on the same rooms, one after another")
+    parser.add_argument("--gate", help="write PATH.ready once connected; wait for PATH.go<i> before window i and "
+                                       "write its result to PATH.done<i> (bench/compare.py --interleave)")
     args = parser.parse_args()
-    result = asyncio.run(Generator(args).run())
-    print(summary(result), flush=True)
-    if args.json:
-        print("RESULT " + json.dumps(result), flush=True)
+    for result in asyncio.run(Generator(args).run()):
+        print(summary(result), flush=True)
+        if args.json:
+            print("RESULT " + json.dumps(result), flush=True)
     os._exit(0)  # leave the sockets to the server's side: closing thousands one by one only costs time
 
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
-from tests.e2e.audit import ROOT_FONT_SIZE, assert_accessible, assert_no_sideways_scroll
+from tests.e2e.audit import ROOT_FONT_SIZE, assert_accessible, assert_no_sideways_scroll, styled
 from tests.e2e.steps import add_agreement, go_to_last_step, join, open_tab, snapshot, start
 from tests.support.servers import serving
 
@@ -36,6 +36,7 @@ def on_screen(locator) -> bool:
     and the thumb taps. A text box needs only its top: a tap on it brings it up above the keyboard anyway."""
     if not locator.count() or not locator.is_visible():
         return False
+    styled(locator.page)
     return locator.evaluate("""element => {
         const box = element.getBoundingClientRect();
         const typed = element.matches('textarea');
@@ -51,6 +52,7 @@ def on_screen(locator) -> bool:
 
 def bars_share(page) -> float:
     """The share of the screen's height that fixed and sticky bars cover."""
+    styled(page)
     return page.evaluate("""() => {
         let covered = 0;
         for (const element of document.querySelectorAll('#room *')) {

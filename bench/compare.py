@@ -150,6 +150,14 @@ class Servers:
     def alive(self) -> list[str]:
         return [f"worker {i} exited with {p.poll()}" for i, p in enumerate(self.processes) if p.poll() is not None]
 
+    def report_errors(self) -> None:
+        """The last lines of each worker's log that name an error, if any."""
+        for log in self.logs:
+            tail = [line for line in log.read_text(errors="replace").splitlines()
+                    if "Traceback" in line or "Error" in line][-5:]
+            if tail:
+                print(f"  {log.name}: " + " | ".join(tail), flush=True)
+
     def stop(self) -> None:
         for process in self.processes:
             if process.poll() is None:
@@ -342,11 +350,7 @@ def measure_round(args, directory: Path, app_dir: Path, number: int) -> dict:
             results[kind] = {"error": str(error)[-3000:]}
             print(f"  {kind} could not be measured: {str(error)[-3000:]}", flush=True)
         finally:
-            for log in servers.logs:
-                tail = [line for line in log.read_text(errors="replace").splitlines()
-                        if "Traceback" in line or "Error" in line][-5:]
-                if tail:
-                    print(f"  {log.name}: " + " | ".join(tail), flush=True)
+            servers.report_errors()
             servers.stop()
     return results
 
@@ -365,10 +369,10 @@ def measure_interleaved(args, directory: Path, app_dir: Path) -> list[dict]:
         wait_until_quiet(args.quiet_below, args.patience)
         for kind, server in servers.items():
             server.start()
-            log = open(directory / f"load-{kind}.log", "w")
-            loads[kind] = subprocess.Popen(load_command(server, args) + ["--windows", str(args.interleave),
-                                                                         "--gate", str(gates[kind])],
-                                           cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            with open(directory / f"load-{kind}.log", "w") as log:  # the child keeps its own copy open
+                loads[kind] = subprocess.Popen(load_command(server, args) + ["--windows", str(args.interleave),
+                                                                             "--gate", str(gates[kind])],
+                                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         for kind in servers:
             _wait_for(Path(f"{gates[kind]}.ready"), loads[kind], 900, f"{kind}: seating")
         print("  both seated and connected", flush=True)
@@ -393,6 +397,7 @@ def measure_interleaved(args, directory: Path, app_dir: Path) -> list[dict]:
             load.kill()
             load.wait()
         for server in servers.values():
+            server.report_errors()
             server.stop()
     return pairs
 

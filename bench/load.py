@@ -346,7 +346,7 @@ class Generator:
         seated_figures = {
             "rooms": args.rooms, "rooms_live": len(live), "sockets": sockets, "client": args.client,
             "interval": args.interval, "seat_failures": self.seat_failures, "refused": self.refused,
-            "connect_failures": self.connect_failures, "denied": self.denied,
+            "connect_failures": self.connect_failures,
             "server_rss_idle_mb": round(rss_idle / 1024, 1), "server_rss_connected_mb": round(rss_connected / 1024, 1),
             "server_kb_per_socket": round((rss_connected - rss_idle) / sockets, 1) if pids and sockets else None,
             "seat_seconds": round(seat_seconds, 1), "connect_seconds": round(connect_seconds, 1),
@@ -418,6 +418,7 @@ class Generator:
             "p50": round(statistics.median(latencies), 1) if latencies else None,
             "p95": q(0.95), "p99": q(0.99), "max": round(latencies[-1], 1) if latencies else None,
             "disconnects": self.disconnects, "disconnects_before_window": self.early_disconnects,
+            "denied": self.denied,  # so far: a socket can be turned away at any time
             "failed_changes": self.failed_changes, "late_changes": self.late_changes,
             "server_cpu_pct": pct(cpu1 - cpu0) if pids else None,
             "server_cpu_ms_per_change": round((cpu1 - cpu0) * 1000 / len(self.changes), 2)

@@ -474,6 +474,11 @@ WALK = [
     Step("Sanne", "marks a task of last time loopt nog", post("/review", kind="taak", position="0", outcome="loopt")),
     Step("Marieke", "changes the afspraak to niet gelukt", post("/review", kind="afspraak", position="0",
                                                                   outcome="niet-gelukt")),
+    # Its verslag holds that look back: closing it reads last time's verslag and this time's marks.
+    Step("Sanne", "writes an afspraak in the vervolggesprek", write("Sanne oefent nu ook met de retouren.")),
+    Step("Marieke", "starts closing the vervolggesprek", post("/close")),
+    agree("Sanne"), agree("Marieke"), agree("Kees", then=(reads("Marieke", ALL_AGREED),)),
+    Step("Marieke", "sends the verslag of the vervolggesprek", post("/finalize")),
     Step("Marieke", "ends the stage: both gesprekken go", post("/delete-series"), compare=False,
          then=(everyone_is_sent_to_the_start,)),
 ]

@@ -75,9 +75,10 @@ READS: dict[str, frozenset[str]] = {
     # Who may get a new link from whom: a place nobody has taken up, or one carried over from the conversation before.
     "deelnemers": _state(ROOM, PEOPLE, "room.admission room.series_id participant.arrived_at "
                                        "participant.previous_participant_id connection"),
-    # A quick conversation (not planned, not a vervolggesprek) counts nobody's preparation.
-    "tabs": _state(ROOM, PEOPLE, "room.previous_room_id room.planned_for agreement.room_id agreement.deleted_at "
-                                 "checklist_tick connection"),
+    # A quick conversation (not planned, not a vervolggesprek) counts nobody's preparation. The tabs link within the
+    # page only: no URL, so not the code.
+    "tabs": _state("room.status", PEOPLE, "room.previous_room_id room.planned_for",
+                   "agreement.room_id agreement.deleted_at checklist_tick connection"),
     "terugblik": _state(ROOM, "room.previous_room_id record review"),
     "mijn-lijst": _state(ROOM, "participant.role room.previous_room_id checklist_tick"),
     "mijn-akkoord": _state(ROOM, DRAFT, "participant.email"),

@@ -1,8 +1,8 @@
 """A step is a screen (issue 19): on three phones at 360 x 740, at 100 % and at 200 % text, what the moment is
 for is in view on its first screen, without scrolling and not under a bar: the lobby's code, QR code and names,
-the card's way to take one, the new-afspraak form, the next date, the Akkoord, Verstuur, the terugblik, and the
-leader's Verder in every step. On every tab at 200 % the fixed and sticky bars take at most a third of the
-screen and nothing scrolls sideways; axe finds nothing. With SCREENSHOT_DIR set, each moment's first screen per
+the card's way to take one, the new-afspraak form, the next date, the Akkoord, Verstuur, the terugblik (and the
+Akkoord under a vervolggesprek's verslag), and the leader's Verder in every step. On every tab at 200 % the fixed
+and sticky bars take at most a third of the screen and nothing scrolls sideways; axe finds nothing. With SCREENSHOT_DIR set, each moment's first screen per
 role and text size is saved there (docs/screens.md shows them)."""
 import shutil
 from pathlib import Path
@@ -311,8 +311,9 @@ def test_a_schools_step_kind_changes_its_screen(tmp_path, phone):
             assert on_screen(page.locator("#nieuw-what"))
 
 
-def test_a_vervolggesprek_opens_with_the_terugblik(three):
-    """A vervolggesprek's first step looks back: the previous afspraken are the first thing on every phone."""
+def test_a_vervolggesprek_looks_back_first_and_its_verslag_says_how_it_went(three):
+    """A vervolggesprek's first step looks back: the previous afspraken are the first thing on every phone. What
+    they mark there goes into its draft verslag, and closing it puts the Akkoord in view as in a first conversation."""
     docent, student, opleider = three
     add_agreement(docent, "Sanne vraagt elke vrijdag om feedback.")
     open_tab(docent, "Gesprek")
@@ -333,3 +334,11 @@ def test_a_vervolggesprek_opens_with_the_terugblik(three):
         leads = ["#knop-verder"] if role != "praktijkopleider" else []
         first_screen(page, "8-terugblik", role, ["#terugblik-title"] + leads,
                      also_at_100=["#terugblik-afspraak-0-gedaan"])
+    # Its closing: the draft now also says how last time went, and still the Akkoord is within thumb reach.
+    opleider.locator("#terugblik-afspraak-0-gedaan").click()
+    expect(docent.locator("#terugblik-afspraak-0-gedaan")).to_have_attribute("aria-pressed", "true")
+    go_to_last_step(docent)
+    docent.locator("#knop-afronden").click()
+    for role, page in zip(("stagedocent", "student", "praktijkopleider"), three):
+        expect(page.locator("#verslag")).to_contain_text("feedback. (afspraak, Sanne): gedaan")
+        first_screen(page, "9-verslag-vervolg", role, ["#verslag-title", "#knop-akkoord", "#knop-naar-mail"])

@@ -2,8 +2,8 @@
 for is in view on its first screen, without scrolling and not under a bar: the lobby's code, QR code and names,
 the card's way to take one, the new-afspraak form, the next date, the Akkoord, Verstuur, the terugblik (and the
 Akkoord under a vervolggesprek's verslag), and the leader's Verder in every step. On every tab at 200 % the fixed
-and sticky bars take at most a third of the screen and nothing scrolls sideways; axe finds nothing. With SCREENSHOT_DIR set, each moment's first screen per
-role and text size is saved there (docs/screens.md shows them)."""
+and sticky bars take at most a third of the screen and nothing scrolls sideways; axe finds nothing. With
+SCREENSHOT_DIR set, each moment's first screen per role and text size is saved there (docs/screens.md shows them)."""
 import shutil
 from pathlib import Path
 

@@ -263,6 +263,11 @@ def agree(name: str, then: tuple = ()) -> "Step":
     return Step(name, "gives Akkoord", send, then=then)
 
 
+def all_three_agree() -> list["Step"]:
+    """Sanne, Marieke and Kees each give Akkoord to the draft as it stands; the stagedocent then reads that all did."""
+    return [agree("Sanne"), agree("Marieke"), agree("Kees", then=(reads("Marieke", ALL_AGREED),))]
+
+
 def phase(phase_id: str):
     return post("/phase", phase=phase_id)
 
@@ -448,18 +453,18 @@ WALK = [
     Step("Marieke", "starts closing", post("/close")),
     Step("Marieke", "goes back to the conversation", post("/reopen")),
     Step("Marieke", "starts closing again", post("/close")),
-    agree("Sanne"), agree("Marieke"), agree("Kees", then=(reads("Marieke", ALL_AGREED),)),
+    *all_three_agree(),
     Step("Marieke", "plans the next meeting after all three agreed",
          post("/next-meeting", next_date=NEXT_MEETING, next_time="14:30"), then=(nobody_reads(ALL_AGREED),)),
-    agree("Sanne"), agree("Marieke"), agree("Kees", then=(reads("Marieke", ALL_AGREED),)),
+    *all_three_agree(),
     Step("Kees", "edits an afspraak after all three agreed",
          edit(0, "Sanne vraagt elke vrijdag aan Kees om feedback, ook schriftelijk."),
          then=(nobody_reads(ALL_AGREED),)),
-    agree("Sanne"), agree("Marieke"), agree("Kees", then=(reads("Marieke", ALL_AGREED),)),
+    *all_three_agree(),
     Step("Sanne", "adds to a note after all three agreed",
          note("Sanne hielp een klant helemaal alleen; volgende keer de kassa en de retouren.", card="leren-05"),
          then=(nobody_reads(ALL_AGREED),)),
-    agree("Sanne"), agree("Marieke"), agree("Kees", then=(reads("Marieke", ALL_AGREED),)),
+    *all_three_agree(),
     Step("Marieke", "sends the verslag", post("/finalize")),
     Step("Marieke", "asks to send the mail that did not go yet again", post("/mail/retry")),
     Step("Marieke", "takes back the links to the verslag in the mails", post("/record-links/revoke")),
@@ -477,7 +482,7 @@ WALK = [
     # Its verslag holds that look back: closing it reads last time's verslag and this time's marks.
     Step("Sanne", "writes an afspraak in the vervolggesprek", write("Sanne oefent nu ook met de retouren.")),
     Step("Marieke", "starts closing the vervolggesprek", post("/close")),
-    agree("Sanne"), agree("Marieke"), agree("Kees", then=(reads("Marieke", ALL_AGREED),)),
+    *all_three_agree(),
     Step("Marieke", "sends the verslag of the vervolggesprek", post("/finalize")),
     Step("Marieke", "ends the stage: both gesprekken go", post("/delete-series"), compare=False,
          then=(everyone_is_sent_to_the_start,)),

@@ -39,7 +39,7 @@ def _state(*groups: str) -> frozenset[str]:
     return frozenset(name for group in groups for name in group.split())
 
 
-# Every region: allowed() asks the room's status, and every URL carries the room's code.
+# A region with controls or links: allowed() asks the room's status, and every URL carries the room's code.
 ROOM = "room.status room.code"
 # Who is in the room, as the lists of people show them (a new or removed deelnemer is a row or removed_at).
 PEOPLE = "participant.room_id participant.name participant.role participant.removed_at"
